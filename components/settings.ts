@@ -1,0 +1,588 @@
+// Stack settings: every default, every rule, and the one pure function that
+// turns raw config strings into a typed, validated `Settings` object. Invalid
+// input is reported all at once, before any resource is declared.
+import { RunError } from "@pulumi/pulumi/errors";
+import { Region as AwsRegion } from "@pulumi/aws/types/enums";
+import { Cloud, SIZE_NAMES, SizeName, resolveSize, sizeProblems } from "./sizing";
+
+export type NatGateways = "perAz" | "single";
+export type Ingress = "all" | "internal" | "internal-and-cloud-load-balancing";
+
+/**
+ * A secret setting's value. It prints as `[secret]` everywhere (logs, JSON,
+ * string templates); only `reveal()` gives the value, and the program passes
+ * that straight into `pulumi.secret()`.
+ */
+export class Redacted {
+    readonly #value: string;
+    constructor(value: string) {
+        this.#value = value;
+    }
+    reveal(): string {
+        return this.#value;
+    }
+    toString(): string {
+        return "[secret]";
+    }
+    toJSON(): string {
+        return "[secret]";
+    }
+    [Symbol.for("nodejs.util.inspect.custom")](): string {
+        return "[secret]";
+    }
+}
+
+/** Settings only the AWS target reads. */
+export interface AwsSettings {
+    /** `aws:region`. */
+    readonly region: string;
+    /** NAT gateways: one per availability zone (resilient) or a single one (cheaper). @default "perAz" */
+    readonly natGateways: NatGateways;
+    /** CloudWatch log retention in days. @default 30 */
+    readonly logRetentionDays: number;
+    /** Seconds the load balancer drains a stopping task. @default 15 */
+    readonly deregistrationDelay: number;
+    /** Address subscribed to the alarm topic. @default none */
+    readonly alarmEmail?: string;
+    /** ElastiCache node type when `cache` is `redis`. @default "cache.t4g.micro" */
+    readonly cacheNodeType: string;
+}
+
+/** Settings only the Google Cloud target reads. */
+export interface GcpSettings {
+    /** `gcp:project`. */
+    readonly project: string;
+    /** `gcp:region`. */
+    readonly region: string;
+    /** Cloud Run ingress. @default "all" */
+    readonly ingress: Ingress;
+    /** Keep CPU allocated between requests (instance-based billing). @default false */
+    readonly cpuAlwaysAllocated: boolean;
+    /** Cloud Run request timeout in seconds. @default 60 */
+    readonly requestTimeout: number;
+    /** Memorystore capacity in GB when `cache` is `redis`. @default 1 */
+    readonly cacheMemoryGb: number;
+}
+
+export interface DatabaseSettings {
+    readonly engine: "postgres";
+    /** RDS instance class (AWS) or Cloud SQL tier (Google Cloud). */
+    readonly instance: string;
+    /** Allocated storage in GB. @default 20 */
+    readonly storageGb: number;
+}
+
+export interface DeploymentsSettings {
+    /** GitHub repository, `owner/name`. */
+    readonly repository: string;
+    /** Branch that deploys on push. @default "main" */
+    readonly branch: string;
+    /** Path filters for the push trigger. @default [] (every change) */
+    readonly paths: readonly string[];
+}
+
+/** The validated stack settings: what every component reads. */
+export interface Settings {
+    readonly cloud: Cloud;
+    readonly size: SizeName;
+    /** vCPU per task or instance (the preset's, or `cpu`). */
+    readonly cpu: number;
+    /** Memory per task or instance in MiB (the preset's, or `memory`). */
+    readonly memory: number;
+    readonly minInstances: number;
+    readonly maxInstances: number;
+    /** Requests one instance serves at once. */
+    readonly concurrency: number;
+    /** Autoscaling CPU target, percent. */
+    readonly cpuTarget: number;
+    /** Port the container listens on. */
+    readonly port: number;
+    readonly env: Readonly<Record<string, string>>;
+    readonly secrets: Readonly<Record<string, Redacted>>;
+    readonly domain?: string;
+    /** Deletion protection, and no force-delete of images or data. */
+    readonly protect: boolean;
+    /** Multi-zone data tier (and per-AZ redundancy where the cloud offers it). */
+    readonly highAvailability: boolean;
+    /** Reachable from the internet. */
+    readonly public: boolean;
+    readonly database?: DatabaseSettings;
+    readonly cache?: { readonly engine: "redis" };
+    readonly deployments?: DeploymentsSettings;
+    readonly aws?: AwsSettings;
+    readonly gcp?: GcpSettings;
+}
+
+/** Every default, in one place. Stack files hold only what differs. */
+export const DEFAULTS = {
+    size: "small" as SizeName,
+    minInstances: 1,
+    maxInstances: 3,
+    concurrency: 80,
+    cpuTarget: 60,
+    port: 8080,
+    protect: true,
+    highAvailability: true,
+    public: true,
+    database: "none",
+    cache: "none",
+    dbInstance: { aws: "db.t4g.small", gcp: "db-custom-1-3840" } as Record<Cloud, string>,
+    dbStorageGb: 20,
+    natGateways: "perAz" as NatGateways,
+    logRetentionDays: 30,
+    deregistrationDelay: 15,
+    cacheNodeType: "cache.t4g.micro",
+    ingress: "all" as Ingress,
+    cpuAlwaysAllocated: false,
+    requestTimeout: 60,
+    cacheMemoryGb: 1,
+    branch: "main",
+} as const;
+
+/** Project keys and the cloud they apply to ("both" for every cloud). */
+export const KEYS: Readonly<Record<string, Cloud | "both">> = {
+    cloud: "both",
+    size: "both",
+    cpu: "both",
+    memory: "both",
+    minInstances: "both",
+    maxInstances: "both",
+    concurrency: "both",
+    cpuTarget: "both",
+    port: "both",
+    env: "both",
+    secrets: "both",
+    domain: "both",
+    protect: "both",
+    highAvailability: "both",
+    public: "both",
+    database: "both",
+    dbInstance: "both",
+    dbStorageGb: "both",
+    cache: "both",
+    deployments: "both",
+    natGateways: "aws",
+    logRetentionDays: "aws",
+    deregistrationDelay: "aws",
+    alarmEmail: "aws",
+    cacheNodeType: "aws",
+    ingress: "gcp",
+    cpuAlwaysAllocated: "gcp",
+    requestTimeout: "gcp",
+    cacheMemoryGb: "gcp",
+};
+
+/** Provider keys the program reads. */
+export const PROVIDER_KEYS = ["aws:region", "gcp:project", "gcp:region"] as const;
+
+export const AWS_REGIONS: readonly string[] = Object.values(AwsRegion);
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** Environment names the stack sets itself; `env` and `secrets` may not use them. */
+export const RESERVED_ENV = /^(PORT|APP_ENV|APP_NAME|DATABASE_URL|REDIS_URL|DB_[A-Z_]+|REDIS_[A-Z_]+|K_[A-Z_]+|AWS_[A-Z_]+|ECS_[A-Z_]+|CLOUD_RUN_[A-Z_]+)$/;
+
+/** What a stack's config looks like before validation. */
+export interface RawConfig {
+    /** Project-namespace values, without the namespace. Scalars as strings, structured values as JSON. */
+    readonly project: Readonly<Record<string, string>>;
+    /** Provider values by full key (`aws:region`). */
+    readonly providers: Readonly<Record<string, string>>;
+    /** Dotted paths of values that are Pulumi secrets, e.g. `secrets.API_KEY`. */
+    readonly secretPaths: ReadonlySet<string>;
+}
+
+export interface Problem {
+    readonly key: string;
+    readonly value: unknown;
+    readonly message: string;
+}
+
+/** Raised for invalid settings: a user error, so Pulumi prints the message without a stack trace. */
+export class SettingsError extends RunError {
+    constructor(readonly problems: readonly Problem[]) {
+        super(formatProblems(problems));
+        this.name = "SettingsError";
+    }
+}
+
+export function formatProblems(problems: readonly Problem[]): string {
+    const lines = problems.map((p) => `  - ${p.key}${p.value === undefined ? "" : ` = ${JSON.stringify(p.value)}`}: ${p.message}`);
+    const noun = problems.length === 1 ? "problem" : "problems";
+    return `Invalid stack settings (${problems.length} ${noun}):\n${lines.join("\n")}`;
+}
+
+export interface ParseResult {
+    readonly settings: Settings;
+    /** Settings that were given but mean nothing on the chosen cloud. */
+    readonly warnings: readonly string[];
+}
+
+/**
+ * Validates raw config and returns the settings, or throws `SettingsError`
+ * listing every problem found.
+ */
+export function parseSettings(raw: RawConfig): ParseResult {
+    const r = new Reader(raw);
+    const warnings: string[] = [];
+
+    for (const key of Object.keys(raw.project)) {
+        if (!(key in KEYS)) {
+            r.problem(key, raw.project[key], `unknown setting; allowed: ${Object.keys(KEYS).join(", ")}`);
+        }
+    }
+
+    const cloud = r.oneOf("cloud", ["aws", "gcp"] as const, undefined);
+    if (cloud !== undefined) {
+        for (const key of Object.keys(raw.project)) {
+            const scope = KEYS[key];
+            if (scope !== undefined && scope !== "both" && scope !== cloud) {
+                warnings.push(`${key} applies only to cloud ${scope}; it is ignored on ${cloud}`);
+            }
+        }
+    }
+
+    const size = r.oneOf("size", SIZE_NAMES, DEFAULTS.size);
+    const cpu = r.number("cpu", undefined, { min: 0.01, max: 16 });
+    const memory = r.integer("memory", undefined, { min: 128, max: 122880 });
+    const minInstances = r.integer("minInstances", DEFAULTS.minInstances, { min: 0, max: 1000 });
+    const maxInstances = r.integer("maxInstances", DEFAULTS.maxInstances, { min: 1, max: 1000 });
+    const concurrency = r.integer("concurrency", DEFAULTS.concurrency, { min: 1, max: 1000 });
+    const cpuTarget = r.integer("cpuTarget", DEFAULTS.cpuTarget, { min: 10, max: 95 });
+    const port = r.integer("port", DEFAULTS.port, { min: 1024, max: 65535, why: "the container runs as a non-root user, which cannot bind ports below 1024" });
+    const env = r.envMap();
+    const secrets = r.secretMap(env);
+    const domain = r.hostname("domain");
+    const protect = r.boolean("protect", DEFAULTS.protect);
+    const highAvailability = r.boolean("highAvailability", DEFAULTS.highAvailability);
+    const isPublic = r.boolean("public", DEFAULTS.public);
+    const databaseKind = r.oneOf("database", ["none", "postgres"] as const, DEFAULTS.database);
+    const dbStorageGb = r.integer("dbStorageGb", DEFAULTS.dbStorageGb, { min: 20, max: 16384 });
+    const cacheKind = r.oneOf("cache", ["none", "redis"] as const, DEFAULTS.cache);
+    const deployments = r.deployments();
+
+    if (minInstances !== undefined && maxInstances !== undefined && minInstances > maxInstances) {
+        r.problem("minInstances", minInstances, `must not exceed maxInstances (${maxInstances})`);
+    }
+    if (cloud === "aws" && minInstances === 0) {
+        r.problem("minInstances", 0, "must be at least 1 on aws: nothing starts a stopped Fargate task when a request arrives; use cloud gcp to scale to zero");
+    }
+
+    let aws: AwsSettings | undefined;
+    let gcp: GcpSettings | undefined;
+    if (cloud === "aws") {
+        const region = r.provider("aws:region", AWS_REGIONS, "a region of @pulumi/aws's Region list, e.g. us-east-1");
+        aws = {
+            region: region ?? "",
+            natGateways: r.oneOf("natGateways", ["perAz", "single"] as const, DEFAULTS.natGateways) ?? DEFAULTS.natGateways,
+            logRetentionDays: r.integerIn("logRetentionDays", LOG_RETENTION_DAYS, DEFAULTS.logRetentionDays) ?? DEFAULTS.logRetentionDays,
+            deregistrationDelay: r.integer("deregistrationDelay", DEFAULTS.deregistrationDelay, { min: 0, max: 3600 }) ?? DEFAULTS.deregistrationDelay,
+            alarmEmail: r.email("alarmEmail"),
+            cacheNodeType: r.pattern("cacheNodeType", /^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.micro", DEFAULTS.cacheNodeType) ?? DEFAULTS.cacheNodeType,
+        };
+    } else if (cloud === "gcp") {
+        const project = r.provider("gcp:project", /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a project ID: 6 to 30 lowercase letters, digits or hyphens, starting with a letter");
+        const region = r.provider("gcp:region", /^[a-z]+-[a-z]+[0-9]+$/, "a Google Cloud region such as europe-west1");
+        const cpuAlwaysAllocated = r.boolean("cpuAlwaysAllocated", DEFAULTS.cpuAlwaysAllocated) ?? DEFAULTS.cpuAlwaysAllocated;
+        gcp = {
+            project: project ?? "",
+            region: region ?? "",
+            ingress: r.oneOf("ingress", ["all", "internal", "internal-and-cloud-load-balancing"] as const, DEFAULTS.ingress) ?? DEFAULTS.ingress,
+            cpuAlwaysAllocated,
+            requestTimeout: r.integer("requestTimeout", DEFAULTS.requestTimeout, { min: 1, max: 3600 }) ?? DEFAULTS.requestTimeout,
+            cacheMemoryGb: r.integer("cacheMemoryGb", DEFAULTS.cacheMemoryGb, { min: 1, max: 300 }) ?? DEFAULTS.cacheMemoryGb,
+        };
+        if (cpu !== undefined && cpu < 1 && cpuAlwaysAllocated) {
+            r.problem("cpuAlwaysAllocated", true, `cannot be true with fractional cpu ${cpu}: Cloud Run allocates fractional CPU only during requests`);
+        }
+    }
+
+    let resolved = { cpu: 0, memory: 0 };
+    if (cloud !== undefined && (cpu !== undefined || !raw.project.cpu) && (memory !== undefined || !raw.project.memory)) {
+        // With an invalid preset (already reported), an explicit cpu/memory is still checked against the default preset.
+        resolved = resolveSize(cloud, size ?? DEFAULTS.size, cpu, memory);
+        for (const message of sizeProblems(cloud, resolved, concurrency ?? DEFAULTS.concurrency)) {
+            const key = cpu !== undefined || memory !== undefined ? "cpu/memory" : "size";
+            r.problem(key, cpu !== undefined || memory !== undefined ? `${resolved.cpu} vCPU / ${resolved.memory} MiB` : size, message);
+        }
+    }
+
+    let database: DatabaseSettings | undefined;
+    if (cloud !== undefined && databaseKind === "postgres") {
+        const instancePattern = cloud === "aws" ? /^db\.[a-z0-9]+\.[a-z0-9]+$/ : /^db-[a-z0-9-]+$/;
+        const example = cloud === "aws" ? "an RDS instance class such as db.t4g.small" : "a Cloud SQL tier such as db-custom-1-3840 or db-f1-micro";
+        const instance = r.pattern("dbInstance", instancePattern, example, DEFAULTS.dbInstance[cloud]);
+        database = { engine: "postgres", instance: instance ?? DEFAULTS.dbInstance[cloud], storageGb: dbStorageGb ?? DEFAULTS.dbStorageGb };
+    } else if (raw.project.dbInstance !== undefined || raw.project.dbStorageGb !== undefined) {
+        warnings.push("dbInstance/dbStorageGb are ignored because database is none");
+    }
+
+    r.throwIfAny();
+
+    const settings: Settings = {
+        cloud: cloud!,
+        size: size!,
+        cpu: resolved.cpu,
+        memory: resolved.memory,
+        minInstances: minInstances!,
+        maxInstances: maxInstances!,
+        concurrency: concurrency!,
+        cpuTarget: cpuTarget!,
+        port: port!,
+        env,
+        secrets,
+        ...(domain ? { domain } : {}),
+        protect: protect!,
+        highAvailability: highAvailability!,
+        public: isPublic!,
+        ...(database ? { database } : {}),
+        ...(cacheKind === "redis" ? { cache: { engine: "redis" as const } } : {}),
+        ...(deployments ? { deployments } : {}),
+        ...(aws ? { aws } : {}),
+        ...(gcp ? { gcp } : {}),
+    };
+    return { settings, warnings };
+}
+
+/** Reads one raw value at a time, collecting problems instead of throwing. */
+class Reader {
+    private readonly problems: Problem[] = [];
+    constructor(private readonly raw: RawConfig) {}
+
+    problem(key: string, value: unknown, message: string): void {
+        this.problems.push({ key, value, message });
+    }
+
+    throwIfAny(): void {
+        if (this.problems.length > 0) {
+            throw new SettingsError(this.problems);
+        }
+    }
+
+    private get(key: string): string | undefined {
+        const v = this.raw.project[key];
+        return v === undefined || v === "" ? undefined : v;
+    }
+
+    oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T | undefined): T | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            if (fallback === undefined) {
+                this.problem(key, undefined, `is required; allowed: ${allowed.join(", ")}`);
+            }
+            return fallback;
+        }
+        if (!(allowed as readonly string[]).includes(v)) {
+            this.problem(key, v, `allowed: ${allowed.join(", ")}`);
+            return undefined;
+        }
+        return v as T;
+    }
+
+    number(key: string, fallback: number | undefined, range: { min: number; max: number }): number | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return fallback;
+        }
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < range.min || n > range.max) {
+            this.problem(key, v, `must be a number from ${range.min} to ${range.max}`);
+            return undefined;
+        }
+        return n;
+    }
+
+    integer(key: string, fallback: number | undefined, range: { min: number; max: number; why?: string }): number | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return fallback;
+        }
+        const n = Number(v);
+        if (!/^-?\d+$/.test(v.trim()) || n < range.min || n > range.max) {
+            this.problem(key, v, `must be a whole number from ${range.min} to ${range.max}${range.why ? ` (${range.why})` : ""}`);
+            return undefined;
+        }
+        return n;
+    }
+
+    integerIn(key: string, allowed: readonly number[], fallback: number): number | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return fallback;
+        }
+        const n = Number(v);
+        if (!allowed.includes(n)) {
+            this.problem(key, v, `allowed: ${allowed.join(", ")}`);
+            return undefined;
+        }
+        return n;
+    }
+
+    boolean(key: string, fallback: boolean): boolean | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return fallback;
+        }
+        if (v === "true" || v === "false") {
+            return v === "true";
+        }
+        this.problem(key, v, "must be true or false");
+        return undefined;
+    }
+
+    pattern(key: string, re: RegExp, what: string, fallback: string): string | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return fallback;
+        }
+        if (!re.test(v)) {
+            this.problem(key, v, `must be ${what}`);
+            return undefined;
+        }
+        return v;
+    }
+
+    hostname(key: string): string | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return undefined;
+        }
+        const label = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+        if (v.length > 253 || !new RegExp(`^(${label}\\.)+[a-z]{2,63}$`).test(v)) {
+            this.problem(key, v, "must be a bare lowercase host name such as app.example.com (no scheme, port, path or trailing dot)");
+            return undefined;
+        }
+        return v;
+    }
+
+    email(key: string): string | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return undefined;
+        }
+        if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) {
+            this.problem(key, v, "must be an email address such as ops@example.com");
+            return undefined;
+        }
+        return v;
+    }
+
+    provider(key: string, allowed: readonly string[] | RegExp, what: string): string | undefined {
+        const v = this.raw.providers[key];
+        if (v === undefined || v === "") {
+            this.problem(key, undefined, `is required for this cloud; set it with pulumi config set ${key} <value> (${what})`);
+            return undefined;
+        }
+        const ok = Array.isArray(allowed) ? allowed.includes(v) : (allowed as RegExp).test(v);
+        if (!ok) {
+            this.problem(key, v, `must be ${what}`);
+            return undefined;
+        }
+        return v;
+    }
+
+    private object(key: string): Record<string, unknown> | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return undefined;
+        }
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(v);
+        } catch {
+            parsed = undefined;
+        }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+            this.problem(key, v, "must be a map (set entries with pulumi config set --path)");
+            return undefined;
+        }
+        return parsed as Record<string, unknown>;
+    }
+
+    private envName(path: string, name: string): boolean {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            this.problem(path, undefined, "is not a valid environment variable name (letters, digits and _, not starting with a digit)");
+            return false;
+        }
+        if (RESERVED_ENV.test(name)) {
+            this.problem(path, undefined, "is set by the stack itself (PORT, APP_*, DB_*, REDIS_* and platform names are reserved); choose another name");
+            return false;
+        }
+        return true;
+    }
+
+    envMap(): Record<string, string> {
+        const obj = this.object("env") ?? {};
+        const out: Record<string, string> = {};
+        for (const [name, value] of Object.entries(obj)) {
+            const path = `env.${name}`;
+            if (!this.envName(path, name)) {
+                continue;
+            }
+            if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+                out[name] = String(value);
+            } else {
+                this.problem(path, value, "must be a string, number or boolean");
+            }
+        }
+        return out;
+    }
+
+    secretMap(env: Record<string, string>): Record<string, Redacted> {
+        const obj = this.object("secrets") ?? {};
+        const out: Record<string, Redacted> = {};
+        for (const [name, value] of Object.entries(obj)) {
+            const path = `secrets.${name}`;
+            if (!this.envName(path, name)) {
+                continue;
+            }
+            if (!this.raw.secretPaths.has(path)) {
+                // The value is in clear text in the stack file: never echo it back.
+                this.problem(path, undefined, `is not a secret; store it encrypted with: pulumi config set --secret --path '${path}' <value>`);
+                continue;
+            }
+            if (typeof value !== "string" || value === "") {
+                this.problem(path, undefined, "must be a non-empty string");
+                continue;
+            }
+            if (name in env) {
+                this.problem(path, undefined, `is also set in env.${name}; a name is either plain or secret`);
+                continue;
+            }
+            out[name] = new Redacted(value);
+        }
+        return out;
+    }
+
+    deployments(): DeploymentsSettings | undefined {
+        const obj = this.object("deployments");
+        if (obj === undefined) {
+            return undefined;
+        }
+        const allowed = ["repository", "branch", "paths"];
+        for (const k of Object.keys(obj)) {
+            if (!allowed.includes(k)) {
+                this.problem(`deployments.${k}`, obj[k], `unknown field; allowed: ${allowed.join(", ")}`);
+            }
+        }
+        const repository = obj.repository;
+        const repoOk = typeof repository === "string" && /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repository);
+        if (!repoOk) {
+            this.problem("deployments.repository", repository, "is required: a GitHub repository as owner/name");
+        }
+        const branch = obj.branch ?? DEFAULTS.branch;
+        const branchOk = typeof branch === "string" && /^[A-Za-z0-9._/-]+$/.test(branch) && !branch.includes("..");
+        if (!branchOk) {
+            this.problem("deployments.branch", branch, "must be a git branch name such as main");
+        }
+        let paths: string[] = [];
+        const rawPaths = obj.paths;
+        if (typeof rawPaths === "string") {
+            paths = [rawPaths];
+        } else if (Array.isArray(rawPaths) && rawPaths.every((p) => typeof p === "string" && p !== "")) {
+            paths = rawPaths as string[];
+        } else if (rawPaths !== undefined) {
+            this.problem("deployments.paths", rawPaths, "must be a list of path filters such as [\"app/**\", \"components/**\"]");
+        }
+        return repoOk && branchOk ? { repository: repository as string, branch: branch as string, paths } : undefined;
+    }
+}

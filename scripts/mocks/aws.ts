@@ -1,0 +1,39 @@
+// Values AWS computes, as the offline render shows them. Owned by the AWS target.
+import { ComputedTable, computed, MOCK_ACCOUNT_ID } from "./common";
+
+export const AWS_COMPUTED: ComputedTable = {
+    "awsx:ec2:Vpc": {
+        vpcId: true,
+        publicSubnetIds: (n) => [computed(n, "publicSubnetIds[0]"), computed(n, "publicSubnetIds[1]")],
+        privateSubnetIds: (n) => [computed(n, "privateSubnetIds[0]"), computed(n, "privateSubnetIds[1]")],
+        isolatedSubnetIds: () => [],
+    },
+    "aws:ec2/vpc:Vpc": { cidrBlock: () => "10.0.0.0/16" },
+    "aws:ec2/securityGroup:SecurityGroup": {},
+    "aws:ecr/repository:Repository": { repositoryUrl: true, registryId: () => MOCK_ACCOUNT_ID },
+    "aws:ecs/cluster:Cluster": {},
+    "aws:ecs/taskDefinition:TaskDefinition": { revision: () => 1, arnWithoutRevision: true },
+    "aws:lb/loadBalancer:LoadBalancer": { dnsName: true, zoneId: true, arnSuffix: true },
+    "aws:lb/targetGroup:TargetGroup": { arnSuffix: true },
+    "aws:acm/certificate:Certificate": {
+        domainValidationOptions: (n, i) => [
+            {
+                domainName: i.domainName,
+                resourceRecordName: computed(n, "validationRecordName"),
+                resourceRecordType: "CNAME",
+                resourceRecordValue: computed(n, "validationRecordValue"),
+            },
+        ],
+    },
+    "aws:rds/instance:Instance": {
+        address: true,
+        endpoint: true,
+        port: (_n, i) => i.port ?? 5432,
+        masterUserSecrets: (n) => [{ secretArn: computed(n, "masterUserSecrets[0].secretArn"), kmsKeyId: computed(n, "kmsKeyId"), secretStatus: "active" }],
+    },
+    "aws:elasticache/replicationGroup:ReplicationGroup": { primaryEndpointAddress: true, readerEndpointAddress: true, port: (_n, i) => i.port ?? 6379 },
+    "aws:sns/topic:Topic": {},
+    "aws:secretsmanager/secret:Secret": {},
+    "aws:secretsmanager/secretVersion:SecretVersion": { versionId: true },
+    "aws:iam/role:Role": { uniqueId: true },
+};

@@ -1,0 +1,90 @@
+// `npm run plan -- <stack> [--set key=value ...] [--json]`: shows what a stack
+// would declare, offline. Exit 1 with the problems on stderr for invalid settings.
+import { parseArgs } from "util"; // Node's own argument parser: no dependency needed
+import { SettingsError } from "../components/settings";
+import { REDACTED, Render, RenderUsageError, UNKNOWN, renderStack, stackNames } from "./render";
+
+const USAGE = "usage: npm run plan -- <stack> [--set key=value ...] [--json]";
+
+export function formatHuman(r: Render): string {
+    const lines: string[] = [];
+    lines.push(`Stack ${r.stack} of ${r.project}: rendered offline under Pulumi mocks (nothing was deployed).`);
+    lines.push(`Values a cloud computes show as <computed:...> or ${UNKNOWN}; secrets as ${REDACTED}.`, "");
+    lines.push("Settings:");
+    for (const [k, v] of Object.entries(r.settings as Record<string, unknown>)) {
+        lines.push(`  ${k}: ${JSON.stringify(v)}`);
+    }
+    lines.push("", `Resources (${r.resources.length}):`);
+    const children = new Map<string | null, Render["resources"]>();
+    for (const res of r.resources) {
+        const list = children.get(res.parent) ?? [];
+        list.push(res);
+        children.set(res.parent, list);
+    }
+    const walk = (parent: string | null, depth: number): void => {
+        for (const res of children.get(parent) ?? []) {
+            lines.push(`${"  ".repeat(depth + 1)}${res.type}  ${res.name}`);
+            walk(`${res.type}::${res.name}`, depth + 1);
+        }
+    };
+    walk(null, 0);
+    lines.push("", "Outputs:");
+    for (const [k, v] of Object.entries(r.outputs)) {
+        lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    }
+    if (r.warnings.length > 0) {
+        lines.push("", "Warnings:", ...r.warnings.map((w) => `  - ${w}`));
+    }
+    return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: { set: { type: "string", multiple: true, short: "s" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+        });
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+        return 2;
+    }
+    if (parsed.values.help) {
+        process.stdout.write(`${USAGE}\nstacks: ${stackNames().join(", ")}\n`);
+        return 0;
+    }
+    if (parsed.positionals.length !== 1) {
+        process.stderr.write(`expected exactly one stack name; stacks: ${stackNames().join(", ")}\n${USAGE}\n`);
+        return 2;
+    }
+    try {
+        const render = await renderStack({ stack: parsed.positionals[0], overrides: parsed.values.set ?? [] });
+        if (parsed.values.json) {
+            const { stack, project, settings, resources, outputs } = render;
+            process.stdout.write(`${JSON.stringify({ stack, project, settings, resources, outputs }, null, 2)}\n`);
+            for (const w of render.warnings) {
+                process.stderr.write(`warning: ${w}\n`);
+            }
+        } else {
+            process.stdout.write(`${formatHuman(render)}\n`);
+        }
+        return 0;
+    } catch (e) {
+        if (e instanceof SettingsError || e instanceof RenderUsageError) {
+            process.stderr.write(`${e.message}\n`);
+            return e instanceof SettingsError ? 1 : 2;
+        }
+        throw e;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            process.stderr.write(`plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+            process.exit(3);
+        },
+    );
+}

@@ -1,0 +1,284 @@
+// The offline render: runs the real program for one stack file, with
+// overrides, under Pulumi's mocks, and returns what it would declare. No
+// credentials, no Pulumi CLI, no network. Used by `npm run plan` and the tests.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { formatProblems, parseSettings } from "../components/settings";
+import { readRawConfig } from "../components/stackConfig";
+import { mocks } from "./mocks";
+
+/** What secret values are replaced with in every rendered document. */
+export const REDACTED = "[secret]";
+/** What a value the program cannot know before deploying is shown as. */
+export const UNKNOWN = "<unknown>";
+/** The organization renders run under (Pulumi Cloud's would be yours). */
+export const RENDER_ORG = "organization";
+
+export interface RenderedResource {
+    /** Pulumi type token, e.g. `aws:ecs/service:Service`. */
+    readonly type: string;
+    readonly name: string;
+    /** The parent's `type::name`, or null at the top. */
+    readonly parent: string | null;
+    /** The inputs the program passed, secrets redacted. */
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface Render {
+    readonly stack: string;
+    readonly project: string;
+    readonly settings: unknown;
+    readonly resources: RenderedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly warnings: string[];
+}
+
+export interface RenderOptions {
+    readonly stack: string;
+    /** `key=value` overrides, as `pulumi config set [--path]` takes them; `secrets.*` are set as secrets. */
+    readonly overrides?: readonly string[];
+    /** Project directory. @default the repository root */
+    readonly root?: string;
+}
+
+/** A user error in the render's own arguments (unknown stack, malformed --set). */
+export class RenderUsageError extends Error {}
+
+interface StackConfig {
+    config: Record<string, string>;
+    secretKeys: Set<string>;
+}
+
+const ROOT = path.resolve(__dirname, "..");
+
+export function projectName(root = ROOT): string {
+    const doc = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string };
+    return doc.name;
+}
+
+export function stackNames(root = ROOT): string[] {
+    return fs
+        .readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** Reads `Pulumi.<stack>.yaml` into the flat config map the Pulumi runtime uses. */
+export function readStackConfig(root: string, project: string, stack: string): StackConfig {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        throw new RenderUsageError(`no stack file Pulumi.${stack}.yaml; stacks here: ${stackNames(root).join(", ")}`);
+    }
+    const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
+        const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+        let sawSecret = false;
+        // Encrypted values cannot be decrypted offline; they stand in as a placeholder.
+        const plain = mapSecure(value, () => {
+            sawSecret = true;
+            return REDACTED;
+        });
+        config[key] = typeof plain === "string" ? plain : typeof plain === "object" && plain !== null ? JSON.stringify(plain) : String(plain);
+        if (sawSecret) {
+            secretKeys.add(key);
+        }
+    }
+    return { config, secretKeys };
+}
+
+function mapSecure(value: unknown, onSecure: () => string): unknown {
+    if (value !== null && typeof value === "object") {
+        if (!Array.isArray(value) && "secure" in value) {
+            return onSecure();
+        }
+        if (Array.isArray(value)) {
+            return value.map((v) => mapSecure(v, onSecure));
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapSecure(v, onSecure)]));
+    }
+    return value;
+}
+
+/** Applies one `key=value` override, `pulumi config set --path` style. */
+export function applyOverride(cfg: StackConfig, project: string, override: string): void {
+    const eq = override.indexOf("=");
+    if (eq <= 0) {
+        throw new RenderUsageError(`--set takes key=value, got "${override}"`);
+    }
+    const rawKey = override.slice(0, eq);
+    const value = override.slice(eq + 1);
+    const namespaced = /^([A-Za-z0-9_-]+):(.+)$/.exec(rawKey);
+    const namespace = namespaced ? namespaced[1] : project;
+    const keyPath = namespaced ? namespaced[2] : rawKey;
+    const segments = keyPath.match(/[^.[\]]+/g) ?? [];
+    if (segments.length === 0) {
+        throw new RenderUsageError(`--set has an empty key: "${override}"`);
+    }
+    const top = `${namespace}:${segments[0]}`;
+    if (namespace === project && segments[0] === "secrets") {
+        cfg.secretKeys.add(top);
+    }
+    if (segments.length === 1) {
+        cfg.config[top] = value;
+        return;
+    }
+    let root: Record<string, unknown> = {};
+    if (cfg.config[top] !== undefined) {
+        try {
+            root = JSON.parse(cfg.config[top]) as Record<string, unknown>;
+        } catch {
+            throw new RenderUsageError(`--set ${rawKey}: ${top} is not a structured value`);
+        }
+    }
+    let node: Record<string, unknown> = root;
+    for (const seg of segments.slice(1, -1)) {
+        if (node[seg] === null || typeof node[seg] !== "object") {
+            node[seg] = {};
+        }
+        node = node[seg] as Record<string, unknown>;
+    }
+    node[segments[segments.length - 1]] = value;
+    cfg.config[top] = JSON.stringify(root);
+}
+
+/** Replaces secrets with the redaction marker and unknowns with the unknown marker, recursively. */
+export function redact(value: unknown): unknown {
+    if (pulumi.isUnknown(value)) {
+        return UNKNOWN;
+    }
+    if (value === null || typeof value !== "object") {
+        return value;
+    }
+    if (isRpcSecret(value)) {
+        return REDACTED;
+    }
+    if (pulumi.Resource.isInstance(value)) {
+        return "<resource>";
+    }
+    if (Array.isArray(value)) {
+        return value.map(redact);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+}
+
+function isRpcSecret(value: object): boolean {
+    const v = value as Record<string, unknown>;
+    return v[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+}
+
+/** Resolves a stack output for display: secret -> marker, unknown -> marker. */
+async function resolveOutput(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        const o = value as unknown as { promise(withUnknowns: boolean): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+        const [v, known, secret] = await Promise.all([o.promise(true), o.isKnown, o.isSecret]);
+        if (secret) {
+            return REDACTED;
+        }
+        if (!known && (v === undefined || pulumi.isUnknown(v))) {
+            return UNKNOWN;
+        }
+        return resolveOutput(v);
+    }
+    if (pulumi.isUnknown(value)) {
+        return UNKNOWN;
+    }
+    if (value instanceof Promise) {
+        return resolveOutput(await value);
+    }
+    if (value !== null && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutput(v)] as const));
+        return Array.isArray(value) ? entries.map(([, v]) => v) : Object.fromEntries(entries);
+    }
+    return value;
+}
+
+type Program = () => Promise<Record<string, unknown>> | Record<string, unknown>;
+
+/**
+ * Renders one stack. Throws `SettingsError` for invalid settings (before any
+ * resource is declared) and `RenderUsageError` for a bad stack name or override.
+ */
+export async function renderStack(opts: RenderOptions): Promise<Render> {
+    const root = opts.root ?? ROOT;
+    const project = projectName(root);
+    const cfg = readStackConfig(root, project, opts.stack);
+    for (const o of opts.overrides ?? []) {
+        applyOverride(cfg, project, o);
+    }
+
+    await pulumi.runtime.setMocks(mocks, project, opts.stack, true, RENDER_ORG);
+    pulumi.runtime.setAllConfig(cfg.config, [...cfg.secretKeys]);
+
+    // Validate first: a settings error must surface before any resource exists.
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+        const { settings, warnings } = parseSettings(readRawConfig(project, opts.stack));
+        const records = captureRegistrations();
+        const program = loadProgram(root);
+        const exported = await program();
+        const outputs = (await resolveOutput(exported ?? {})) as Record<string, unknown>;
+        await pulumi.runtime.disconnect();
+        return {
+            stack: opts.stack,
+            project,
+            settings: JSON.parse(JSON.stringify(settings)) as unknown,
+            resources: records.list(),
+            outputs,
+            warnings: [...warnings],
+        };
+    } finally {
+        process.chdir(cwd);
+    }
+}
+
+function loadProgram(root: string): Program {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(path.join(root, "index.ts")) as Program | { default: Program };
+    return typeof mod === "function" ? mod : mod.default;
+}
+
+interface Registration {
+    type: string;
+    name: string;
+    parentUrn: string;
+    inputs: Record<string, unknown>;
+}
+
+/** Wraps the mock monitor so each registration's parent is recorded alongside its inputs. */
+function captureRegistrations(): { list(): RenderedResource[] } {
+    type Req = { getType(): string; getName(): string; getParent(): string; getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0] };
+    type Resp = { getUrn(): string } | undefined;
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: Req, cb: (err: unknown, resp: Resp) => void): void;
+    };
+    const byUrn = new Map<string, Registration>();
+    const order: string[] = [];
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+        original(req, (err, resp) => {
+            if (resp) {
+                const urn = resp.getUrn();
+                byUrn.set(urn, { type: req.getType(), name: req.getName(), parentUrn: req.getParent(), inputs });
+                order.push(urn);
+            }
+            cb(err, resp);
+        });
+    };
+    return {
+        list: () =>
+            order.map((urn) => {
+                const r = byUrn.get(urn)!;
+                const parent = byUrn.get(r.parentUrn);
+                return { type: r.type, name: r.name, parent: parent ? `${parent.type}::${parent.name}` : null, inputs: redact(r.inputs) as Record<string, unknown> };
+            }),
+    };
+}
+
+export { formatProblems };

@@ -1,0 +1,84 @@
+// Shared test helpers: render a stack in-process under mocks and query what it declared.
+import * as assert from "assert";
+import { SettingsError } from "../components/settings";
+import { Render, RenderedResource, renderStack } from "../scripts/render";
+
+export { computed, MOCK_ACCOUNT_ID } from "../scripts/mocks";
+export { REDACTED, UNKNOWN } from "../scripts/render";
+
+/** A rendered stack with lookups by type token and name. */
+export class Rendered {
+    constructor(readonly render: Render) {}
+
+    get resources(): RenderedResource[] {
+        return this.render.resources;
+    }
+    get outputs(): Record<string, unknown> {
+        return this.render.outputs;
+    }
+    get settings(): Record<string, unknown> {
+        return this.render.settings as Record<string, unknown>;
+    }
+
+    /** Every resource of a type (e.g. `aws:ecs/service:Service`). */
+    all(type: string): RenderedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /** The one resource of a type (optionally with this name); fails the test otherwise. */
+    one(type: string, name?: string): RenderedResource {
+        const found = this.all(type).filter((r) => name === undefined || r.name === name);
+        assert.strictEqual(found.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        return found[0];
+    }
+
+    has(type: string): boolean {
+        return this.all(type).length > 0;
+    }
+
+    /** Types declared, for "none of these exist" assertions. */
+    types(): Set<string> {
+        return new Set(this.resources.map((r) => r.type));
+    }
+
+    /** The whole render as one JSON string, for "this never appears" assertions. */
+    json(): string {
+        return JSON.stringify(this.render);
+    }
+}
+
+const cache = new Map<string, Promise<Rendered>>();
+
+/**
+ * Renders `Pulumi.<stack>.yaml` with `key=value` overrides. Renders are
+ * memoized per (stack, overrides): the program is deterministic, and tests
+ * only read the result.
+ */
+export function render(stack: string, ...overrides: string[]): Promise<Rendered> {
+    const key = JSON.stringify([stack, overrides]);
+    let r = cache.get(key);
+    if (!r) {
+        r = renderStack({ stack, overrides }).then((x) => new Rendered(x));
+        cache.set(key, r);
+    }
+    return r;
+}
+
+/** Renders and expects invalid settings; returns the error. */
+export async function renderError(stack: string, ...overrides: string[]): Promise<SettingsError> {
+    try {
+        await renderStack({ stack, overrides });
+    } catch (e) {
+        if (e instanceof SettingsError) {
+            return e;
+        }
+        throw e;
+    }
+    throw new assert.AssertionError({ message: `expected ${stack} with ${overrides.join(" ")} to be rejected` });
+}
+
+/** Parses a JSON-string input (IAM policies, container definitions). */
+export function parseJson<T = unknown>(value: unknown): T {
+    assert.strictEqual(typeof value, "string", `expected a JSON string, got ${JSON.stringify(value)}`);
+    return JSON.parse(value as string) as T;
+}
