@@ -142,7 +142,8 @@ export function applyOverride(cfg: StackConfig, project: string, override: strin
         }
         node = node[seg] as Record<string, unknown>;
     }
-    node[segments[segments.length - 1]] = value;
+    // As `pulumi config set --path` does: true/false become booleans and integers numbers below the top level.
+    node[segments[segments.length - 1]] = value === "true" ? true : value === "false" ? false : /^-?\d+$/.test(value) ? Number(value) : value;
     cfg.config[top] = JSON.stringify(root);
 }
 

@@ -1,0 +1,102 @@
+// The network a stack runs in: a VPC across availability zones, and the two
+// security groups that decide who may talk to the tasks.
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { NatGateways } from "../settings";
+
+export interface NetworkArgs {
+    /** NAT gateways: one per availability zone (an AZ outage leaves the others online) or a single one (cheaper). */
+    readonly natGateways: NatGateways;
+    /** Spread over three availability zones instead of two. */
+    readonly highAvailability: boolean;
+    /** Port the container listens on; the only port the load balancer may reach tasks on. */
+    readonly port: number;
+    /** The load balancer faces the internet; otherwise only this VPC may reach it. */
+    readonly public: boolean;
+    /** Listen on 443 (a domain and certificate exist) as well as 80. */
+    readonly https: boolean;
+}
+
+/** The VPC's address range; the internal load balancer admits only this. */
+export const VPC_CIDR = "10.0.0.0/16";
+const ANYWHERE_V4 = "0.0.0.0/0";
+
+export class Network extends pulumi.ComponentResource {
+    readonly vpcId: pulumi.Output<string>;
+    /** Subnets with a route to the internet gateway: public load balancers only. */
+    readonly publicSubnetIds: pulumi.Output<string[]>;
+    /** Subnets behind NAT: tasks, internal load balancers, the data tier. */
+    readonly privateSubnetIds: pulumi.Output<string[]>;
+    readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
+    /** The group every task wears; the data tier admits only this group. */
+    readonly taskSecurityGroupId: pulumi.Output<string>;
+
+    constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flask-multicloud:aws:Network", name, {}, opts);
+
+        // awsx's VPC is the better building block here: subnets per AZ, route tables and NAT placement are its job and
+        // hold nothing security-relevant that tests must see (the security groups below do).
+        const vpc = new awsx.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: VPC_CIDR,
+                numberOfAvailabilityZones: args.highAvailability ? 3 : 2,
+                natGateways: { strategy: args.natGateways === "perAz" ? awsx.ec2.NatGatewayStrategy.OnePerAz : awsx.ec2.NatGatewayStrategy.Single },
+                enableDnsHostnames: true,
+                enableDnsSupport: true,
+            },
+            { parent: this },
+        );
+
+        const lbSg = new aws.ec2.SecurityGroup(
+            `${name}-lb-sg`,
+            { vpcId: vpc.vpcId, description: "Load balancer: HTTP(S) in, app port out to the tasks only" },
+            { parent: this },
+        );
+        const taskSg = new aws.ec2.SecurityGroup(
+            `${name}-task-sg`,
+            { vpcId: vpc.vpcId, description: "Fargate tasks: app port from the load balancer only" },
+            { parent: this },
+        );
+
+        // Rules are separate resources (not inline) because the two groups refer to each other.
+        const clients = args.public ? ANYWHERE_V4 : VPC_CIDR;
+        for (const port of args.https ? [80, 443] : [80]) {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-lb-in-${port}`,
+                { securityGroupId: lbSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: clients, description: `Clients on ${port}` },
+                { parent: this },
+            );
+        }
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-lb-out-tasks`,
+            { securityGroupId: lbSg.id, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, referencedSecurityGroupId: taskSg.id, description: "Forward to tasks" },
+            { parent: this },
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-task-in-lb`,
+            { securityGroupId: taskSg.id, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, referencedSecurityGroupId: lbSg.id, description: "From the load balancer" },
+            { parent: this },
+        );
+        // Tasks pull images, read secrets and ship logs through NAT, and may call external APIs.
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-task-out`,
+            { securityGroupId: taskSg.id, ipProtocol: "-1", cidrIpv4: ANYWHERE_V4, description: "Outbound via NAT" },
+            { parent: this },
+        );
+
+        this.vpcId = vpc.vpcId;
+        this.publicSubnetIds = vpc.publicSubnetIds;
+        this.privateSubnetIds = vpc.privateSubnetIds;
+        this.loadBalancerSecurityGroupId = lbSg.id;
+        this.taskSecurityGroupId = taskSg.id;
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            publicSubnetIds: this.publicSubnetIds,
+            privateSubnetIds: this.privateSubnetIds,
+            loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId,
+            taskSecurityGroupId: this.taskSecurityGroupId,
+        });
+    }
+}

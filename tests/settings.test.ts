@@ -1,0 +1,190 @@
+// Stack settings, table-driven against the pure parser: no mocks, no Pulumi runtime.
+import * as assert from "assert";
+import { DEFAULTS, KEYS, RawConfig, Redacted, SettingsError, parseSettings } from "../components/settings";
+
+const AWS = { "aws:region": "us-east-1" };
+const GCP = { "gcp:project": "acme-dev-1", "gcp:region": "europe-west1" };
+
+function raw(project: Record<string, string>, providers: Record<string, string> = {}, secretPaths: string[] = []): RawConfig {
+    return { project, providers, secretPaths: new Set(secretPaths) };
+}
+
+function problems(cfg: RawConfig): SettingsError["problems"] {
+    try {
+        parseSettings(cfg);
+    } catch (e) {
+        assert.ok(e instanceof SettingsError, `expected SettingsError, got ${String(e)}`);
+        return e.problems;
+    }
+    assert.fail("expected the settings to be rejected");
+}
+
+describe("settings", () => {
+    describe("defaults", () => {
+        it("fills every optional setting from DEFAULTS on aws", () => {
+            const { settings, warnings } = parseSettings(raw({ cloud: "aws" }, AWS));
+            assert.deepStrictEqual(warnings, []);
+            assert.strictEqual(settings.size, DEFAULTS.size);
+            assert.deepStrictEqual({ cpu: settings.cpu, memory: settings.memory }, { cpu: 0.5, memory: 1024 });
+            assert.strictEqual(settings.minInstances, DEFAULTS.minInstances);
+            assert.strictEqual(settings.maxInstances, DEFAULTS.maxInstances);
+            assert.strictEqual(settings.port, 8080);
+            assert.strictEqual(settings.protect, true, "protection is on unless a stack turns it off");
+            assert.strictEqual(settings.database, undefined);
+            assert.strictEqual(settings.cache, undefined);
+            assert.deepStrictEqual(settings.aws, {
+                region: "us-east-1",
+                natGateways: "perAz",
+                logRetentionDays: 30,
+                deregistrationDelay: 15,
+                alarmEmail: undefined,
+                cacheNodeType: "cache.t4g.micro",
+            });
+            assert.strictEqual(settings.gcp, undefined);
+        });
+
+        it("uses Cloud Run's sizes and settings on gcp", () => {
+            const { settings } = parseSettings(raw({ cloud: "gcp", minInstances: "0" }, GCP));
+            assert.deepStrictEqual({ cpu: settings.cpu, memory: settings.memory }, { cpu: 1, memory: 512 });
+            assert.strictEqual(settings.minInstances, 0, "gcp scales to zero");
+            assert.strictEqual(settings.gcp?.project, "acme-dev-1");
+            assert.strictEqual(settings.gcp?.ingress, "all");
+            assert.strictEqual(settings.aws, undefined);
+        });
+
+        it("picks the database size default for the cloud", () => {
+            assert.strictEqual(parseSettings(raw({ cloud: "aws", database: "postgres" }, AWS)).settings.database?.instance, "db.t4g.small");
+            assert.strictEqual(parseSettings(raw({ cloud: "gcp", database: "postgres" }, GCP)).settings.database?.instance, "db-custom-1-3840");
+        });
+    });
+
+    describe("rejects a bad value for every setting, naming the key", () => {
+        const cases: Array<[string, Record<string, string>, Record<string, string>, RegExp]> = [
+            ["cloud", { cloud: "azure" }, {}, /allowed: aws, gcp/],
+            ["size", { cloud: "aws", size: "huge" }, AWS, /allowed: small, medium, large, xlarge/],
+            ["cpu", { cloud: "aws", cpu: "lots" }, AWS, /number/],
+            ["memory", { cloud: "aws", memory: "1.5" }, AWS, /whole number/],
+            ["cpu/memory", { cloud: "aws", cpu: "1", memory: "1024" }, AWS, /not allowed with 1 vCPU on Fargate/],
+            ["cpu/memory", { cloud: "gcp", cpu: "0.5" }, GCP, /concurrency 1/],
+            ["minInstances", { cloud: "aws", minInstances: "-1" }, AWS, /whole number from 0/],
+            ["minInstances", { cloud: "aws", minInstances: "0" }, AWS, /at least 1 on aws/],
+            ["minInstances", { cloud: "gcp", minInstances: "5", maxInstances: "2" }, GCP, /must not exceed maxInstances/],
+            ["maxInstances", { cloud: "aws", maxInstances: "0" }, AWS, /from 1 to 1000/],
+            ["concurrency", { cloud: "gcp", concurrency: "1001" }, GCP, /from 1 to 1000/],
+            ["cpuTarget", { cloud: "aws", cpuTarget: "100" }, AWS, /from 10 to 95/],
+            ["port", { cloud: "aws", port: "80" }, AWS, /non-root/],
+            ["env", { cloud: "aws", env: "[1,2]" }, AWS, /must be a map/],
+            ["env.1BAD", { cloud: "aws", env: '{"1BAD":"x"}' }, AWS, /not a valid environment variable name/],
+            ["env.DB_HOST", { cloud: "aws", env: '{"DB_HOST":"x"}' }, AWS, /set by the stack/],
+            ["env.NESTED", { cloud: "aws", env: '{"NESTED":{"a":1}}' }, AWS, /string, number or boolean/],
+            ["secrets.API_KEY", { cloud: "aws", secrets: '{"API_KEY":"plain"}' }, AWS, /not a secret.*--secret --path 'secrets.API_KEY'/],
+            ["domain", { cloud: "aws", domain: "https://app.example.com/" }, AWS, /bare lowercase host name/],
+            ["protect", { cloud: "aws", protect: "yes" }, AWS, /true or false/],
+            ["highAvailability", { cloud: "aws", highAvailability: "1" }, AWS, /true or false/],
+            ["public", { cloud: "aws", public: "no" }, AWS, /true or false/],
+            ["database", { cloud: "aws", database: "mysql" }, AWS, /allowed: none, postgres/],
+            ["dbInstance", { cloud: "aws", database: "postgres", dbInstance: "db-f1-micro" }, AWS, /RDS instance class/],
+            ["dbInstance", { cloud: "gcp", database: "postgres", dbInstance: "db.t4g.small" }, GCP, /Cloud SQL tier/],
+            ["dbStorageGb", { cloud: "aws", dbStorageGb: "5" }, AWS, /from 20/],
+            ["cache", { cloud: "aws", cache: "memcached" }, AWS, /allowed: none, redis/],
+            ["cacheNodeType", { cloud: "aws", cacheNodeType: "t4g.micro" }, AWS, /ElastiCache node type/],
+            ["cacheMemoryGb", { cloud: "gcp", cacheMemoryGb: "0" }, GCP, /from 1 to 300/],
+            ["natGateways", { cloud: "aws", natGateways: "none" }, AWS, /allowed: perAz, single/],
+            ["logRetentionDays", { cloud: "aws", logRetentionDays: "10" }, AWS, /allowed: 1, 3, 5, 7, 14, 30/],
+            ["deregistrationDelay", { cloud: "aws", deregistrationDelay: "4000" }, AWS, /from 0 to 3600/],
+            ["alarmEmail", { cloud: "aws", alarmEmail: "ops" }, AWS, /email address/],
+            ["ingress", { cloud: "gcp", ingress: "public" }, GCP, /allowed: all, internal, internal-and-cloud-load-balancing/],
+            ["cpuAlwaysAllocated", { cloud: "gcp", cpuAlwaysAllocated: "maybe" }, GCP, /true or false/],
+            ["requestTimeout", { cloud: "gcp", requestTimeout: "7200" }, GCP, /from 1 to 3600/],
+            ["deployments", { cloud: "aws", deployments: '"acme/shop"' }, AWS, /must be a map/],
+            ["deployments.repository", { cloud: "aws", deployments: '{"repository":"not a repo"}' }, AWS, /owner\/name/],
+            ["deployments.branch", { cloud: "aws", deployments: '{"repository":"acme/shop","branch":"a..b"}' }, AWS, /branch name/],
+            ["deployments.paths", { cloud: "aws", deployments: '{"repository":"acme/shop","paths":[1]}' }, AWS, /list of path filters/],
+            ["deployments.repo", { cloud: "aws", deployments: '{"repository":"acme/shop","repo":"x"}' }, AWS, /unknown field/],
+            ["minInstance", { cloud: "aws", minInstance: "2" }, AWS, /unknown setting/],
+            ["aws:region", { cloud: "aws" }, { "aws:region": "mars-1" }, /region of @pulumi\/aws's Region list/],
+            ["aws:region", { cloud: "aws" }, {}, /is required for this cloud/],
+            ["gcp:project", { cloud: "gcp" }, { "gcp:project": "Bad_Project", "gcp:region": "europe-west1" }, /project ID/],
+            ["gcp:region", { cloud: "gcp" }, { "gcp:project": "acme-dev-1" }, /is required for this cloud/],
+            ["gcp:region", { cloud: "gcp" }, { "gcp:project": "acme-dev-1", "gcp:region": "Europe West" }, /Google Cloud region/],
+        ];
+        for (const [key, project, providers, message] of cases) {
+            it(`${key}: ${JSON.stringify({ ...project, ...providers })}`, () => {
+                const found = problems(raw(project, providers));
+                const p = found.find((x) => x.key === key);
+                assert.ok(p, `no problem named ${key}; got ${JSON.stringify(found)}`);
+                assert.match(p.message, message);
+            });
+        }
+
+        it("covers every declared setting", () => {
+            const tested = new Set(cases.map(([key]) => key.split(/[./]/)[0]));
+            tested.add("cpu").add("memory");
+            const untested = Object.keys(KEYS).filter((k) => !tested.has(k));
+            assert.deepStrictEqual(untested, [], "every setting has a bad-value case above");
+        });
+    });
+
+    it("reports every problem at once", () => {
+        const found = problems(raw({ cloud: "aws", size: "huge", port: "80", minInstances: "0", bogus: "1" }, { "aws:region": "nowhere" }));
+        assert.deepStrictEqual(found.map((p) => p.key).sort(), ["aws:region", "bogus", "minInstances", "port", "size"]);
+    });
+
+    it("formats the error as one line per problem, with key, value and what is allowed", () => {
+        try {
+            parseSettings(raw({ cloud: "aws", size: "huge" }, AWS));
+            assert.fail("expected an error");
+        } catch (e) {
+            assert.ok(e instanceof SettingsError);
+            assert.strictEqual(e.message, 'Invalid stack settings (1 problem):\n  - size = "huge": allowed: small, medium, large, xlarge');
+        }
+    });
+
+    it("never echoes a clear-text secret value in its error", () => {
+        const found = problems(raw({ cloud: "aws", secrets: '{"API_KEY":"hunter2-value"}' }, AWS));
+        assert.ok(!JSON.stringify(found).includes("hunter2-value"));
+    });
+
+    it("keeps secret values redacted in every printed form", () => {
+        const { settings } = parseSettings(raw({ cloud: "aws", secrets: '{"API_KEY":"hunter2-value"}' }, AWS, ["secrets.API_KEY"]));
+        const secret = settings.secrets.API_KEY;
+        assert.ok(secret instanceof Redacted);
+        assert.strictEqual(secret.reveal(), "hunter2-value");
+        for (const printed of [String(secret), `${secret}`, JSON.stringify(settings), require("util").inspect(settings, { depth: 5 })]) {
+            assert.ok(!printed.includes("hunter2-value"), printed);
+        }
+    });
+
+    it("rejects a name that is both plain and secret", () => {
+        const found = problems(raw({ cloud: "aws", env: '{"API_KEY":"x"}', secrets: '{"API_KEY":"y"}' }, AWS, ["secrets.API_KEY"]));
+        assert.match(found.find((p) => p.key === "secrets.API_KEY")!.message, /also set in env/);
+    });
+
+    it("accepts structured values the way pulumi config set --path stores them", () => {
+        const { settings } = parseSettings(raw({ cloud: "aws", env: '{"WORKERS":4,"DEBUG":false,"NAME":"shop"}' }, AWS));
+        assert.deepStrictEqual(settings.env, { WORKERS: "4", DEBUG: "false", NAME: "shop" });
+    });
+
+    it("warns, without failing, about settings the chosen cloud ignores", () => {
+        const { warnings } = parseSettings(raw({ cloud: "gcp", natGateways: "single", alarmEmail: "ops@example.com" }, GCP));
+        assert.deepStrictEqual(warnings, [
+            "natGateways applies only to cloud aws; it is ignored on gcp",
+            "alarmEmail applies only to cloud aws; it is ignored on gcp",
+        ]);
+    });
+
+    it("rejects fractional CPU with CPU always allocated on Cloud Run", () => {
+        const found = problems(raw({ cloud: "gcp", cpu: "0.5", concurrency: "1", cpuAlwaysAllocated: "true" }, GCP));
+        assert.deepStrictEqual(found.map((p) => p.key), ["cpuAlwaysAllocated"]);
+    });
+
+    it("accepts fractional CPU on Cloud Run with concurrency 1", () => {
+        const { settings } = parseSettings(raw({ cloud: "gcp", cpu: "0.5", concurrency: "1" }, GCP));
+        assert.deepStrictEqual([settings.cpu, settings.memory, settings.concurrency], [0.5, 512, 1]);
+    });
+
+    it("parses deployments with its branch default", () => {
+        const { settings } = parseSettings(raw({ cloud: "aws", deployments: '{"repository":"acme/shop","paths":["app/**"]}' }, AWS));
+        assert.deepStrictEqual(settings.deployments, { repository: "acme/shop", branch: "main", paths: ["app/**"] });
+    });
+});

@@ -1,0 +1,161 @@
+// Every stack file in the repository, rendered by the real program under mocks.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { SettingsError, parseSettings } from "../components/settings";
+import { readRawConfig } from "../components/stackConfig";
+import { applyOverride, readStackConfig, renderStack, stackNames } from "../scripts/render";
+import { REDACTED, render, renderError } from "./harness";
+
+describe("stack files", () => {
+    it("the repository has the dev and prod stacks", () => {
+        assert.deepStrictEqual(stackNames(), ["dev", "prod"]);
+    });
+
+    for (const stack of stackNames()) {
+        describe(`Pulumi.${stack}.yaml`, () => {
+            it("renders offline with a url output and at least one resource", async () => {
+                const r = await render(stack);
+                assert.ok(r.resources.length > 0);
+                assert.ok("url" in r.outputs, "every stack exports url");
+                assert.ok("imageRef" in r.outputs, "every stack exports imageRef");
+            });
+
+            it("gives every resource a parent chain that ends at the top", async () => {
+                const r = await render(stack);
+                const ids = new Set(r.resources.map((x) => `${x.type}::${x.name}`));
+                for (const res of r.resources) {
+                    assert.ok(res.parent === null || ids.has(res.parent), `${res.type}::${res.name} has unknown parent ${res.parent}`);
+                }
+            });
+
+            it("names children after their parent component", async () => {
+                const r = await render(stack);
+                for (const res of r.resources.filter((x) => x.parent !== null)) {
+                    const parentName = res.parent!.split("::")[1];
+                    assert.ok(res.name.startsWith(parentName), `${res.type}::${res.name} should be named ${parentName}-<role>`);
+                }
+            });
+        });
+    }
+
+    it("dev runs on Google Cloud at the small size and scales to zero", async () => {
+        const r = await render("dev");
+        assert.strictEqual(r.settings.cloud, "gcp");
+        assert.strictEqual(r.settings.size, "small");
+        assert.strictEqual(r.settings.minInstances, 0);
+    });
+
+    it("prod runs on AWS at the medium size with 2 to 10 instances, protected", async () => {
+        const r = await render("prod");
+        assert.deepStrictEqual(
+            [r.settings.cloud, r.settings.size, r.settings.minInstances, r.settings.maxInstances, r.settings.protect],
+            ["aws", "medium", 2, 10, true],
+        );
+    });
+
+    it("prod switches to Google Cloud with one setting plus the provider's project and region", async () => {
+        const r = await render("prod", "cloud=gcp", "gcp:project=acme-prod", "gcp:region=us-central1");
+        assert.strictEqual(r.settings.cloud, "gcp");
+        assert.deepStrictEqual((r.settings.gcp as { region: string }).region, "us-central1");
+        assert.ok(!r.types().has("aws:ecs/service:Service"));
+    });
+
+    it("redacts secret settings everywhere in the render", async () => {
+        const r = await render("prod", "secrets.API_KEY=hunter2-plaintext");
+        assert.ok(!r.json().includes("hunter2-plaintext"), "the secret value must not appear anywhere");
+        assert.deepStrictEqual(r.settings.secrets, { API_KEY: REDACTED });
+    });
+
+    it("stops invalid settings with every problem listed", async () => {
+        const e = await renderError("prod", "minInstances=0", "size=huge");
+        assert.deepStrictEqual(e.problems.map((p) => p.key).sort(), ["minInstances", "size"]);
+    });
+
+    it("the program declares no resource when the settings are invalid", async () => {
+        // Run index.ts itself (not the render's up-front validation) and count registrations.
+        let registered = 0;
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    registered++;
+                    return { id: "x", state: args.inputs };
+                },
+                call: () => ({}),
+            },
+            "flask-multicloud",
+            "prod",
+            true,
+        );
+        const cfg = readStackConfig(process.cwd(), "flask-multicloud", "prod");
+        applyOverride(cfg, "flask-multicloud", "size=huge");
+        pulumi.runtime.setAllConfig(cfg.config, [...cfg.secretKeys]);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const program = require("../index") as () => Promise<unknown>;
+        await assert.rejects(() => program(), SettingsError);
+        assert.strictEqual(registered, 0);
+    });
+
+    it("applies --set overrides the way pulumi config set --path does", () => {
+        const cfg = readStackConfig(process.cwd(), "flask-multicloud", "prod");
+        applyOverride(cfg, "flask-multicloud", "secrets.API_KEY=x");
+        assert.ok(cfg.secretKeys.has("flask-multicloud:secrets"), "--set secrets.* stands for pulumi config set --secret");
+        applyOverride(cfg, "flask-multicloud", "deployments.repository=acme/shop");
+        applyOverride(cfg, "flask-multicloud", "env.WORKERS=4");
+        applyOverride(cfg, "flask-multicloud", "env.DEBUG=false");
+        assert.deepStrictEqual(JSON.parse(cfg.config["flask-multicloud:deployments"]), { repository: "acme/shop" });
+        assert.deepStrictEqual(JSON.parse(cfg.config["flask-multicloud:env"]), { WORKERS: 4, DEBUG: false });
+        applyOverride(cfg, "flask-multicloud", "aws:region=eu-west-1");
+        assert.strictEqual(cfg.config["aws:region"], "eu-west-1");
+        assert.throws(() => applyOverride(cfg, "flask-multicloud", "novalue"), /--set takes key=value/);
+    });
+
+    describe("secure: values in a stack file", () => {
+        let dir: string;
+        const cwd = process.cwd();
+        before(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-"));
+            fs.copyFileSync(path.join(cwd, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.mixed.yaml"),
+                [
+                    "config:",
+                    "  flask-multicloud:cloud: aws",
+                    "  aws:region: us-east-1",
+                    "  flask-multicloud:secrets:",
+                    "    API_KEY:",
+                    "      secure: v1:AAAAbm90LXJlYWwtY2lwaGVydGV4dA==",
+                    "    TOKEN: clear-text-token",
+                    "",
+                ].join("\n"),
+            );
+        });
+        after(() => {
+            process.chdir(cwd);
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+
+        it("are read as secrets the render cannot decrypt", () => {
+            const cfg = readStackConfig(dir, "flask-multicloud", "mixed");
+            assert.ok(cfg.secretKeys.has("flask-multicloud:secrets"));
+            assert.deepStrictEqual(JSON.parse(cfg.config["flask-multicloud:secrets"]), { API_KEY: REDACTED, TOKEN: "clear-text-token" });
+        });
+
+        it("catch a clear-text entry next to an encrypted one", async () => {
+            const cfg = readStackConfig(dir, "flask-multicloud", "mixed");
+            await pulumi.runtime.setMocks({ newResource: (a) => ({ id: "x", state: a.inputs }), call: () => ({}) }, "flask-multicloud", "mixed", true);
+            pulumi.runtime.setAllConfig(cfg.config, [...cfg.secretKeys]);
+            process.chdir(dir);
+            const rawConfig = readRawConfig("flask-multicloud", "mixed");
+            process.chdir(cwd);
+            assert.deepStrictEqual([...rawConfig.secretPaths], ["secrets.API_KEY"]);
+            assert.throws(() => parseSettings(rawConfig), /secrets.TOKEN: is not a secret/);
+        });
+    });
+
+    it("rejects an unknown stack name with the list of stacks", async () => {
+        await assert.rejects(() => renderStack({ stack: "staging" }), /no stack file Pulumi.staging.yaml; stacks here: dev, prod/);
+    });
+});
