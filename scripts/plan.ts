@@ -62,10 +62,8 @@ export async function main(argv: string[]): Promise<number> {
         const render = await renderStack({ stack: parsed.positionals[0], overrides: parsed.values.set ?? [] });
         if (parsed.values.json) {
             const { stack, project, settings, resources, outputs } = render;
+            // Warnings reach stderr from the program itself (pulumi.log.warn), as in `pulumi up`.
             process.stdout.write(`${JSON.stringify({ stack, project, settings, resources, outputs }, null, 2)}\n`);
-            for (const w of render.warnings) {
-                process.stderr.write(`warning: ${w}\n`);
-            }
         } else {
             process.stdout.write(`${formatHuman(render)}\n`);
         }

@@ -5,6 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryAccess } from "../containerImage";
 
 export interface ArtifactRepositoryArgs {
+    /** The enabled project APIs; every resource here waits for them. */
+    readonly apis: pulumi.Resource;
     readonly project: string;
     /** Region of the repository; the same as the service's, so pulls stay in-region. */
     readonly region: string;
@@ -46,7 +48,7 @@ export class ArtifactRepository extends pulumi.ComponentResource {
                     { id: "delete-old", action: "DELETE", condition: { tagState: "ANY", olderThan: `${deleteAfterSeconds}s` } },
                 ],
             },
-            { parent: this },
+            { parent: this, dependsOn: [args.apis] },
         );
 
         const server = pulumi.interpolate`${this.repository.location}-docker.pkg.dev`;
