@@ -79,6 +79,12 @@ export interface DeploymentsSettings {
     readonly branch: string;
     /** Path filters for the push trigger. @default [] (every change) */
     readonly paths: readonly string[];
+    /**
+     * An existing IAM OIDC provider for Pulumi Cloud in this AWS account. AWS
+     * allows one provider per issuer per account, so a second stack reuses the
+     * first one's. @default none (the stack creates it)
+     */
+    readonly awsOidcProviderArn?: string;
 }
 
 /** The validated stack settings: what every component reads. */
@@ -148,7 +154,7 @@ export const KEYS: Readonly<Record<string, Cloud | "both">> = {
     minInstances: "both",
     maxInstances: "both",
     concurrency: "both",
-    cpuTarget: "both",
+    cpuTarget: "aws",
     port: "both",
     env: "both",
     secrets: "both",
@@ -291,6 +297,10 @@ export function parseSettings(raw: RawConfig): ParseResult {
             requestTimeout: r.integer("requestTimeout", DEFAULTS.requestTimeout, { min: 1, max: 3600 }) ?? DEFAULTS.requestTimeout,
             cacheMemoryGb: r.integer("cacheMemoryGb", DEFAULTS.cacheMemoryGb, { min: 1, max: 300 }) ?? DEFAULTS.cacheMemoryGb,
         };
+        if (domain !== undefined && gcp.ingress !== "all") {
+            // Domain-mapped requests arrive as internet traffic, which the other ingress values refuse.
+            r.problem("ingress", gcp.ingress, 'must be "all" when domain is set: a Cloud Run domain mapping serves internet traffic');
+        }
         if (cpu !== undefined && cpu < 1 && cpuAlwaysAllocated) {
             r.problem("cpuAlwaysAllocated", true, `cannot be true with fractional cpu ${cpu}: Cloud Run allocates fractional CPU only during requests`);
         }
@@ -558,7 +568,7 @@ class Reader {
         if (obj === undefined) {
             return undefined;
         }
-        const allowed = ["repository", "branch", "paths"];
+        const allowed = ["repository", "branch", "paths", "awsOidcProviderArn"];
         for (const k of Object.keys(obj)) {
             if (!allowed.includes(k)) {
                 this.problem(`deployments.${k}`, obj[k], `unknown field; allowed: ${allowed.join(", ")}`);
@@ -583,6 +593,14 @@ class Reader {
         } else if (rawPaths !== undefined) {
             this.problem("deployments.paths", rawPaths, "must be a list of path filters such as [\"app/**\", \"components/**\"]");
         }
-        return repoOk && branchOk ? { repository: repository as string, branch: branch as string, paths } : undefined;
+        const providerArn = obj.awsOidcProviderArn;
+        const arnOk = providerArn === undefined || (typeof providerArn === "string" && /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/api\.pulumi\.com\/oidc$/.test(providerArn));
+        if (!arnOk) {
+            this.problem("deployments.awsOidcProviderArn", providerArn, "must be the ARN of an IAM OIDC provider for api.pulumi.com/oidc, e.g. arn:aws:iam::123456789012:oidc-provider/api.pulumi.com/oidc");
+        }
+        if (!repoOk || !branchOk || !arnOk) {
+            return undefined;
+        }
+        return { repository: repository as string, branch: branch as string, paths, ...(providerArn ? { awsOidcProviderArn: providerArn as string } : {}) };
     }
 }

@@ -115,9 +115,10 @@ export function applyOverride(cfg: StackConfig, project: string, override: strin
     const namespaced = /^([A-Za-z0-9_-]+):(.+)$/.exec(rawKey);
     const namespace = namespaced ? namespaced[1] : project;
     const keyPath = namespaced ? namespaced[2] : rawKey;
-    const segments = keyPath.match(/[^.[\]]+/g) ?? [];
-    if (segments.length === 0) {
-        throw new RenderUsageError(`--set has an empty key: "${override}"`);
+    // Path segments: names (a.b) and list indexes (a[0]), as pulumi config set --path reads them.
+    const segments: Array<string | number> = [...keyPath.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
+    if (segments.length === 0 || typeof segments[0] !== "string") {
+        throw new RenderUsageError(`--set needs a key name first: "${override}"`);
     }
     const top = `${namespace}:${segments[0]}`;
     if (namespace === project && segments[0] === "secrets") {
@@ -127,20 +128,22 @@ export function applyOverride(cfg: StackConfig, project: string, override: strin
         cfg.config[top] = value;
         return;
     }
-    let root: Record<string, unknown> = {};
+    const emptyFor = (seg: string | number): Record<string, unknown> | unknown[] => (typeof seg === "number" ? [] : {});
+    let root: Record<string | number, unknown> = emptyFor(segments[1]) as Record<string | number, unknown>;
     if (cfg.config[top] !== undefined) {
         try {
-            root = JSON.parse(cfg.config[top]) as Record<string, unknown>;
+            root = JSON.parse(cfg.config[top]) as Record<string | number, unknown>;
         } catch {
             throw new RenderUsageError(`--set ${rawKey}: ${top} is not a structured value`);
         }
     }
-    let node: Record<string, unknown> = root;
-    for (const seg of segments.slice(1, -1)) {
+    let node = root;
+    for (let i = 1; i < segments.length - 1; i++) {
+        const seg = segments[i];
         if (node[seg] === null || typeof node[seg] !== "object") {
-            node[seg] = {};
+            node[seg] = emptyFor(segments[i + 1]);
         }
-        node = node[seg] as Record<string, unknown>;
+        node = node[seg] as Record<string | number, unknown>;
     }
     // As `pulumi config set --path` does: true/false become booleans and integers numbers below the top level.
     node[segments[segments.length - 1]] = value === "true" ? true : value === "false" ? false : /^-?\d+$/.test(value) ? Number(value) : value;

@@ -105,7 +105,9 @@ describe("stack files", () => {
         applyOverride(cfg, "flask-multicloud", "deployments.repository=acme/shop");
         applyOverride(cfg, "flask-multicloud", "env.WORKERS=4");
         applyOverride(cfg, "flask-multicloud", "env.DEBUG=false");
-        assert.deepStrictEqual(JSON.parse(cfg.config["flask-multicloud:deployments"]), { repository: "acme/shop" });
+        applyOverride(cfg, "flask-multicloud", "deployments.paths[0]=app/**");
+        applyOverride(cfg, "flask-multicloud", "deployments.paths[1]=components/**");
+        assert.deepStrictEqual(JSON.parse(cfg.config["flask-multicloud:deployments"]), { repository: "acme/shop", paths: ["app/**", "components/**"] });
         assert.deepStrictEqual(JSON.parse(cfg.config["flask-multicloud:env"]), { WORKERS: 4, DEBUG: false });
         applyOverride(cfg, "flask-multicloud", "aws:region=eu-west-1");
         assert.strictEqual(cfg.config["aws:region"], "eu-west-1");

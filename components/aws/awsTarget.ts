@@ -1,19 +1,178 @@
-// PLACEHOLDER until the AWS target lands (issue 4).
+// The AWS target: ECR repository -> image -> network -> load balancer ->
+// data tier -> Fargate service -> alarms -> outputs. Each step is one component.
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Settings } from "../settings";
+import { ContainerImage } from "../containerImage";
 import { TargetOutputs } from "../serviceArgs";
+import { AwsSettings, Settings } from "../settings";
+import { Alarms } from "./alarms";
+import { Cache } from "./cache";
+import { Database } from "./database";
+import { EcrRepository } from "./ecrRepository";
+import { FargateService, SecretReference } from "./fargateService";
+import { LoadBalancer, hostedZoneName } from "./loadBalancer";
+import { Network } from "./network";
 
 export interface AwsTargetArgs {
+    /** Validated stack settings with `cloud: aws`. */
     readonly settings: Settings;
+}
+
+/** Plain environment and secret references the data tier hands the task. */
+interface DataTierWiring {
+    readonly env: Record<string, pulumi.Input<string>>;
+    readonly secretReferences: Record<string, SecretReference>;
+    readonly database?: Database;
+    readonly cache?: Cache;
 }
 
 export class AwsTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
+
     constructor(name: string, args: AwsTargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:AwsTarget", name, {}, opts);
-        const none = pulumi.output("");
-        this.outputs = { url: none, imageRef: none, serviceName: none, consoleUrl: none, extra: {} };
-        void args;
-        this.registerOutputs({});
+        const settings = args.settings;
+        const awsSettings = requireAwsSettings(settings);
+
+        const repository = new EcrRepository(`${name}-registry`, { forceDelete: !settings.protect }, { parent: this });
+        const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry }, { parent: this });
+
+        const network = new Network(
+            `${name}-network`,
+            { natGateways: awsSettings.natGateways, highAvailability: settings.highAvailability, port: settings.port, public: settings.public, https: settings.domain !== undefined },
+            { parent: this },
+        );
+        const lb = new LoadBalancer(
+            `${name}-lb`,
+            {
+                vpcId: network.vpcId,
+                subnetIds: settings.public ? network.publicSubnetIds : network.privateSubnetIds,
+                securityGroupId: network.loadBalancerSecurityGroupId,
+                port: settings.port,
+                public: settings.public,
+                protect: settings.protect,
+                domain: settings.domain,
+                deregistrationDelay: awsSettings.deregistrationDelay,
+            },
+            { parent: this },
+        );
+
+        const data = this.createDataTier(name, settings, awsSettings, network);
+
+        const service = new FargateService(
+            `${name}-service`,
+            {
+                image: image.ref,
+                port: settings.port,
+                cpu: settings.cpu,
+                memory: settings.memory,
+                minInstances: settings.minInstances,
+                maxInstances: settings.maxInstances,
+                concurrency: settings.concurrency,
+                cpuTarget: settings.cpuTarget,
+                env: { ...settings.env, APP_ENV: pulumi.getStack(), ...data.env },
+                secrets: Object.fromEntries(Object.entries(settings.secrets).map(([k, v]) => [k, pulumi.secret(v.reveal())])),
+                secretReferences: data.secretReferences,
+                domain: settings.domain,
+                protect: settings.protect,
+                public: settings.public,
+                subnetIds: network.privateSubnetIds,
+                securityGroupId: network.taskSecurityGroupId,
+                targetGroupArn: lb.targetGroupArn,
+                loadBalancerArnSuffix: lb.arnSuffix,
+                targetGroupArnSuffix: lb.targetGroupArnSuffix,
+                listener: lb.forwardingListener,
+                repositoryArn: repository.arn,
+                logRetentionDays: awsSettings.logRetentionDays,
+            },
+            { parent: this },
+        );
+
+        const alarms = new Alarms(
+            `${name}-alarms`,
+            {
+                loadBalancerArnSuffix: lb.arnSuffix,
+                targetGroupArnSuffix: lb.targetGroupArnSuffix,
+                clusterName: service.clusterName,
+                serviceName: service.serviceName,
+                email: awsSettings.alarmEmail,
+            },
+            { parent: this },
+        );
+
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        this.outputs = {
+            url: lb.url,
+            imageRef: image.ref,
+            serviceName: service.serviceName,
+            consoleUrl: pulumi.interpolate`https://${region}.console.aws.amazon.com/ecs/v2/clusters/${service.clusterName}/services/${service.serviceName}/health?region=${region}`,
+            ...(data.database ? { databaseEndpoint: data.database.address } : {}),
+            ...(data.cache ? { cacheEndpoint: data.cache.address } : {}),
+            extra: {
+                clusterName: service.clusterName,
+                logGroup: service.logGroupName,
+                loadBalancerDnsName: lb.dnsName,
+                alarmTopicArn: alarms.topicArn,
+                endpointNote: pulumi.output(endpointNote(settings.domain)),
+            },
+        };
+        this.registerOutputs({ ...this.outputs, ...this.outputs.extra });
     }
+
+    /** The database and cache the settings ask for, and how the task reaches them. */
+    private createDataTier(name: string, settings: Settings, awsSettings: AwsSettings, network: Network): DataTierWiring {
+        const env: Record<string, pulumi.Input<string>> = {};
+        const secretReferences: Record<string, SecretReference> = {};
+        const placement = { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, clientSecurityGroupId: network.taskSecurityGroupId };
+
+        let database: Database | undefined;
+        if (settings.database) {
+            database = new Database(
+                `${name}-db`,
+                {
+                    ...placement,
+                    instanceClass: settings.database.instance,
+                    storageGb: settings.database.storageGb,
+                    highAvailability: settings.highAvailability,
+                    protect: settings.protect,
+                },
+                { parent: this },
+            );
+            Object.assign(env, {
+                DB_HOST: database.address,
+                DB_PORT: database.port.apply(String),
+                DB_NAME: database.databaseName,
+                DB_USER: database.username,
+                // RDS enforces TLS (rds.force_ssl); make the client insist too.
+                DB_SSLMODE: "require",
+            });
+            secretReferences.DB_PASSWORD = { secretArn: database.passwordSecretArn, valueFrom: database.passwordValueFrom };
+        }
+
+        let cache: Cache | undefined;
+        if (settings.cache) {
+            cache = new Cache(
+                `${name}-cache`,
+                { ...placement, nodeType: awsSettings.cacheNodeType, highAvailability: settings.highAvailability, protect: settings.protect },
+                { parent: this },
+            );
+            Object.assign(env, { REDIS_HOST: cache.address, REDIS_PORT: String(cache.port), REDIS_TLS: "true" });
+            secretReferences.REDIS_PASSWORD = { secretArn: cache.authSecretArn };
+        }
+        return { env, secretReferences, database, cache };
+    }
+}
+
+/** What the URL output means, in words for the person reading `pulumi stack output`. */
+export function endpointNote(domain: string | undefined): string {
+    return domain
+        ? `HTTPS on ${domain} (ACM certificate validated in the Route 53 zone ${hostedZoneName(domain)}); HTTP redirects to HTTPS`
+        : "Plain HTTP on the load balancer's DNS name, no TLS: set `domain` for HTTPS";
+}
+
+function requireAwsSettings(settings: Settings): AwsSettings {
+    if (settings.cloud !== "aws" || settings.aws === undefined) {
+        throw new Error(`AwsTarget needs settings for cloud aws, got cloud ${settings.cloud}`);
+    }
+    return settings.aws;
 }

@@ -52,7 +52,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:LoadBalancer", name, {}, opts);
-        const { deregistrationDelay, idleTimeout, sslPolicy } = { ...LOAD_BALANCER_DEFAULTS, ...stripUndefined(args) };
+        const deregistrationDelay = args.deregistrationDelay ?? LOAD_BALANCER_DEFAULTS.deregistrationDelay;
+        const idleTimeout = args.idleTimeout ?? LOAD_BALANCER_DEFAULTS.idleTimeout;
+        const sslPolicy = args.sslPolicy ?? LOAD_BALANCER_DEFAULTS.sslPolicy;
 
         const lb = new aws.lb.LoadBalancer(
             `${name}-alb`,
@@ -164,7 +166,3 @@ export class LoadBalancer extends pulumi.ComponentResource {
     }
 }
 
-/** Drops undefined fields so they do not override defaults when spread. */
-function stripUndefined<T extends object>(o: T): Partial<T> {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

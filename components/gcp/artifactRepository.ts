@@ -57,7 +57,7 @@ export class ArtifactRepository extends pulumi.ComponentResource {
         this.registry = {
             server,
             username: "oauth2accesstoken",
-            password: gcp.organizations.getClientConfigOutput({}, { parent: this }).accessToken,
+            password: gcp.organizations.getClientConfigOutput({ parent: this }).accessToken,
         };
         this.registerOutputs({ repository: this.repository.id, imageRepository: this.imageRepository });
     }

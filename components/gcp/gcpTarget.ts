@@ -1,19 +1,177 @@
-// PLACEHOLDER until the Google Cloud target lands (issue 5).
+// The Google Cloud target: project APIs -> Artifact Registry -> image ->
+// private network and data tier (when the settings ask for one) -> secrets ->
+// Cloud Run service -> custom domain -> outputs. Least privilege throughout:
+// the service runs as its own account, which can read this stack's secrets
+// and nothing else; public invocation only when `public` says so.
 import * as pulumi from "@pulumi/pulumi";
-import { Settings } from "../settings";
+import { ContainerImage } from "../containerImage";
 import { TargetOutputs } from "../serviceArgs";
+import { GcpSettings, Settings } from "../settings";
+import { ArtifactRepository } from "./artifactRepository";
+import { MemorystoreCache } from "./cache";
+import { CloudRunService } from "./cloudRunService";
+import { CloudSqlDatabase } from "./database";
+import { ServiceDomain } from "./domain";
+import { gcpId } from "./naming";
+import { PrivateNetwork } from "./network";
+import { ProjectApis, requiredApis } from "./projectApis";
+import { ServiceIdentity } from "./serviceIdentity";
+import { ServiceSecrets } from "./serviceSecrets";
 
 export interface GcpTargetArgs {
+    /** Validated settings of a stack whose cloud is `gcp`. */
     readonly settings: Settings;
 }
 
+/**
+ * Combinations the settings parser accepts but this target cannot serve.
+ * Empty when the settings are fine; checked before any resource is declared.
+ */
 export class GcpTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
+
     constructor(name: string, args: GcpTargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:gcp:GcpTarget", name, {}, opts);
-        const none = pulumi.output("");
-        this.outputs = { url: none, imageRef: none, serviceName: none, consoleUrl: none, extra: {} };
-        void args;
-        this.registerOutputs({});
+        const s = args.settings;
+        if (s.gcp === undefined) {
+            throw new Error("GcpTarget needs settings parsed for cloud gcp");
+        }
+        const gcp: GcpSettings = s.gcp;
+        const { project, region } = gcp;
+        const stackId = [pulumi.getProject(), pulumi.getStack()];
+        const needsNetwork = s.database !== undefined || s.cache !== undefined;
+
+        const apis = new ProjectApis(
+            `${name}-apis`,
+            { project, apis: requiredApis({ network: needsNetwork, database: s.database !== undefined, cache: s.cache !== undefined }) },
+            { parent: this },
+        );
+
+        const registry = new ArtifactRepository(`${name}-registry`, { project, region, apis, repositoryId: gcpId(stackId, 63) }, { parent: this });
+        const image = new ContainerImage(`${name}-image`, { repository: registry.imageRepository, registry: registry.registry }, { parent: this });
+
+        const identity = new ServiceIdentity(
+            `${name}-identity`,
+            { project, apis, accountId: `${gcpId(stackId, 26)}-run`, description: `Cloud Run service ${pulumi.getProject()} (${pulumi.getStack()})` },
+            { parent: this },
+        );
+
+        const network = needsNetwork ? new PrivateNetwork(`${name}-network`, { project, region, apis }, { parent: this }) : undefined;
+        const database =
+            s.database && network
+                ? new CloudSqlDatabase(
+                      `${name}-database`,
+                      {
+                          project,
+                          region,
+                          apis,
+                          network: network.network.id,
+                          peering: network.peering,
+                          tier: s.database.instance,
+                          storageGb: s.database.storageGb,
+                          highAvailability: s.highAvailability,
+                          protect: s.protect,
+                      },
+                      { parent: this },
+                  )
+                : undefined;
+        const cache =
+            s.cache && network
+                ? new MemorystoreCache(
+                      `${name}-cache`,
+                      {
+                          project,
+                          region,
+                          apis,
+                          network: network.network.id,
+                          peering: network.peering,
+                          memoryGb: gcp.cacheMemoryGb,
+                          highAvailability: s.highAvailability,
+                          protect: s.protect,
+                      },
+                      { parent: this },
+                  )
+                : undefined;
+
+        // The same environment names as on AWS; passwords only by secret reference.
+        const env: Record<string, pulumi.Input<string>> = { APP_ENV: pulumi.getStack(), ...s.env };
+        const secretValues: Record<string, pulumi.Input<string>> = Object.fromEntries(
+            Object.entries(s.secrets).map(([key, value]) => [key, pulumi.secret(value.reveal())]),
+        );
+        if (database) {
+            Object.assign(env, {
+                DB_HOST: database.host,
+                DB_PORT: String(database.port),
+                DB_NAME: database.databaseName,
+                DB_USER: database.userName,
+                // The instance refuses unencrypted connections; fail fast instead of retrying without TLS.
+                DB_SSLMODE: "require",
+            });
+            secretValues.DB_PASSWORD = database.password;
+        }
+        if (cache) {
+            Object.assign(env, {
+                REDIS_HOST: cache.host,
+                REDIS_PORT: cache.port.apply(String),
+                REDIS_TLS: "true",
+                REDIS_TLS_CA_CERT: cache.caCert,
+            });
+            secretValues.REDIS_PASSWORD = cache.authString;
+        }
+
+        const secrets = new ServiceSecrets(
+            `${name}-secrets`,
+            { project, apis, idPrefix: gcpId(stackId, 200), values: secretValues, accessor: identity.member },
+            { parent: this },
+        );
+
+        const service = new CloudRunService(
+            `${name}-run`,
+            {
+                project,
+                region,
+                apis,
+                serviceName: gcpId(stackId, 49),
+                image: image.ref,
+                serviceAccount: identity.email,
+                port: s.port,
+                cpu: s.cpu,
+                memory: s.memory,
+                minInstances: s.minInstances,
+                maxInstances: s.maxInstances,
+                concurrency: s.concurrency,
+                env,
+                secrets: secrets.refs,
+                protect: s.protect,
+                public: s.public,
+                ingress: gcp.ingress,
+                cpuAlwaysAllocated: gcp.cpuAlwaysAllocated,
+                requestTimeout: gcp.requestTimeout,
+                vpc: network ? { network: network.network.id, subnetwork: network.subnet.id } : undefined,
+                // A revision that cannot read its secrets or log in never becomes ready.
+                waitFor: [...secrets.grants, ...(database ? [database.user] : [])],
+            },
+            { parent: this },
+        );
+
+        const domain = s.domain
+            ? new ServiceDomain(`${name}-domain`, { project, region, apis, domain: s.domain, serviceName: service.name }, { parent: this })
+            : undefined;
+
+        this.outputs = {
+            url: s.domain ? pulumi.output(`https://${s.domain}`) : service.uri,
+            imageRef: image.ref,
+            serviceName: service.name,
+            consoleUrl: pulumi.interpolate`https://console.cloud.google.com/run/detail/${region}/${service.name}/metrics?project=${project}`,
+            ...(database ? { databaseEndpoint: database.host } : {}),
+            ...(cache ? { cacheEndpoint: cache.host } : {}),
+            extra: {
+                serviceAccount: identity.email,
+                imageRepository: registry.imageRepository,
+                ...(domain ? { dnsRecords: domain.dnsRecords } : {}),
+            },
+        };
+        const { url, imageRef, serviceName, consoleUrl, databaseEndpoint, cacheEndpoint, extra } = this.outputs;
+        this.registerOutputs({ url, imageRef, serviceName, consoleUrl, databaseEndpoint, cacheEndpoint, ...extra });
     }
 }

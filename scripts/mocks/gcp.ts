@@ -14,7 +14,8 @@ export const GCP_COMPUTED: ComputedTable = {
     "gcp:sql/databaseInstance:DatabaseInstance": { connectionName: true, privateIpAddress: true, publicIpAddress: true, selfLink: true },
     "gcp:redis/instance:Instance": {
         host: true,
-        port: () => 6379,
+        // Memorystore serves TLS on 6378 and plain Redis on 6379.
+        port: (_n, i) => (i.transitEncryptionMode === "SERVER_AUTHENTICATION" ? 6378 : 6379),
         authString: true,
         serverCaCerts: (n) => [{ cert: computed(n, "serverCaCerts[0].cert") }],
     },
@@ -25,6 +26,8 @@ export const GCP_COMPUTED: ComputedTable = {
     "gcp:cloudrun/domainMapping:DomainMapping": {
         statuses: (n) => [{ resourceRecords: [{ name: computed(n, "recordName"), type: "CNAME", rrdata: "ghs.googlehosted.com." }] }],
     },
+    // The Cloud SQL user's password: a random resource, listed here so the render shows it as a known secret.
+    "random:index/randomPassword:RandomPassword": { result: true },
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": { name: true },
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": { name: true },
 };

@@ -1,0 +1,88 @@
+// Redis on ElastiCache: a replication group encrypted at rest and in transit,
+// behind an AUTH token the stack generates and keeps in Secrets Manager,
+// reachable from the tasks only.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+export interface CacheArgs {
+    readonly vpcId: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The only security group admitted, on the Redis port. */
+    readonly clientSecurityGroupId: pulumi.Input<string>;
+    /** ElastiCache node type, e.g. `cache.t4g.micro`. */
+    readonly nodeType: string;
+    /** A replica in another availability zone with automatic failover. */
+    readonly highAvailability: boolean;
+    /** Keep daily snapshots and allow a deleted secret to be recovered. */
+    readonly protect: boolean;
+    /** Redis engine version. @default "7.1" */
+    readonly engineVersion?: string;
+}
+
+export const CACHE_DEFAULTS = { engineVersion: "7.1", port: 6379, snapshotRetentionDays: 7 } as const;
+
+/** The special characters ElastiCache accepts in an AUTH token. */
+export const AUTH_TOKEN_SPECIALS = "!&#$^<>-";
+
+export class Cache extends pulumi.ComponentResource {
+    /** Primary endpoint host (never the token). */
+    readonly address: pulumi.Output<string>;
+    readonly port: number;
+    /** Secrets Manager secret holding the AUTH token. */
+    readonly authSecretArn: pulumi.Output<string>;
+
+    constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flask-multicloud:aws:Cache", name, {}, opts);
+        const port = CACHE_DEFAULTS.port;
+
+        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: "Redis: from the app's tasks only" }, { parent: this });
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-in-tasks`,
+            { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: args.clientSecurityGroupId, description: "From the tasks" },
+            { parent: this },
+        );
+        const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: "Private subnets" }, { parent: this });
+
+        // ElastiCache takes 16-128 printable characters and only these specials.
+        const token = new random.RandomPassword(
+            `${name}-auth-token`,
+            { length: 48, special: true, overrideSpecial: AUTH_TOKEN_SPECIALS, minUpper: 1, minLower: 1, minNumeric: 1 },
+            { parent: this },
+        );
+        const tokenValue = pulumi.secret(token.result);
+        const secret = new aws.secretsmanager.Secret(
+            `${name}-auth-secret`,
+            { description: `Redis AUTH token for ${pulumi.getProject()}/${pulumi.getStack()}`, recoveryWindowInDays: args.protect ? 30 : 0 },
+            { parent: this },
+        );
+        new aws.secretsmanager.SecretVersion(`${name}-auth-secret-value`, { secretId: secret.id, secretString: tokenValue }, { parent: this });
+
+        const group = new aws.elasticache.ReplicationGroup(
+            `${name}-redis`,
+            {
+                description: `Redis for ${pulumi.getProject()}/${pulumi.getStack()}`,
+                engine: "redis",
+                engineVersion: args.engineVersion ?? CACHE_DEFAULTS.engineVersion,
+                autoMinorVersionUpgrade: true,
+                nodeType: args.nodeType,
+                port,
+                numCacheClusters: args.highAvailability ? 2 : 1,
+                automaticFailoverEnabled: args.highAvailability,
+                multiAzEnabled: args.highAvailability,
+                transitEncryptionEnabled: true,
+                atRestEncryptionEnabled: true,
+                authToken: tokenValue,
+                subnetGroupName: subnets.name,
+                securityGroupIds: [sg.id],
+                snapshotRetentionLimit: args.protect ? CACHE_DEFAULTS.snapshotRetentionDays : 0,
+            },
+            { parent: this },
+        );
+
+        this.address = group.primaryEndpointAddress;
+        this.port = port;
+        this.authSecretArn = secret.arn;
+        this.registerOutputs({ address: this.address, port: this.port, authSecretArn: this.authSecretArn });
+    }
+}

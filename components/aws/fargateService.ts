@@ -1,0 +1,345 @@
+// The application on ECS Fargate: cluster, logs, secrets, the two IAM roles,
+// the task definition, the service behind the load balancer, and autoscaling.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceArgs } from "../serviceArgs";
+import { fargateCpuUnits } from "../sizing";
+
+/** A secret the task reads by reference: ECS resolves it at start, so the value never enters the task definition. */
+export interface SecretReference {
+    /** ARN of the Secrets Manager secret; the execution role may read exactly these. */
+    readonly secretArn: pulumi.Input<string>;
+    /** What ECS resolves, e.g. `<arn>:password::` for one JSON key. @default secretArn */
+    readonly valueFrom?: pulumi.Input<string>;
+}
+
+export interface FargateServiceArgs extends ServiceArgs {
+    /** Private subnets; tasks never get public IPs. */
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly targetGroupArn: pulumi.Input<string>;
+    /** `app/<name>/<id>` of the balancer, for the request-count scaling metric. */
+    readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    readonly targetGroupArnSuffix: pulumi.Input<string>;
+    /** The listener forwarding to the target group; ECS rejects a target group no listener uses. */
+    readonly listener: pulumi.Resource;
+    /** The ECR repository the image lives in; the execution role may pull from it only. */
+    readonly repositoryArn: pulumi.Input<string>;
+    /** CloudWatch log retention, days. @default 30 */
+    readonly logRetentionDays?: number;
+    /** Secrets other components created (database, cache), by environment name. @default {} */
+    readonly secretReferences?: Readonly<Record<string, SecretReference>>;
+    /** Seconds the balancer's health checks are ignored after a task starts. @default 60 */
+    readonly healthCheckGracePeriod?: number;
+    /** Seconds between SIGTERM and SIGKILL; above the app's 8 s graceful drain, at most Fargate's 120. @default 30 */
+    readonly stopTimeout?: number;
+}
+
+export const FARGATE_DEFAULTS = { logRetentionDays: 30, healthCheckGracePeriod: 60, stopTimeout: 30 } as const;
+/** The container's name in the task definition, used by the load balancer mapping. */
+export const CONTAINER_NAME = "app";
+/** Non-root uid the image's user runs as. */
+export const CONTAINER_USER = "10001";
+
+/** Share of a task's request capacity at which request-count scaling adds tasks. */
+export const REQUEST_UTILISATION = 0.7;
+/** Mean response time the request target assumes, seconds. */
+export const ASSUMED_RESPONSE_SECONDS = 1;
+
+/**
+ * Target for `ALBRequestCountPerTarget` (requests per task per minute). By
+ * Little's law a task holding `concurrency` requests at once, each taking
+ * ASSUMED_RESPONSE_SECONDS, completes `concurrency / ASSUMED_RESPONSE_SECONDS`
+ * requests a second, `* 60` a minute. Aiming at REQUEST_UTILISATION of that
+ * starts scale-out while there is still headroom, since a new task takes about
+ * a minute to pass health checks. With the default concurrency 80: 3360.
+ */
+export function requestsPerTargetPerMinute(concurrency: number): number {
+    return Math.round((concurrency / ASSUMED_RESPONSE_SECONDS) * 60 * REQUEST_UTILISATION);
+}
+
+/** Task definition family: the stack's identity, in the characters ECS allows. */
+export function taskFamily(project: string, stack: string): string {
+    return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
+export class FargateService extends pulumi.ComponentResource {
+    readonly clusterName: pulumi.Output<string>;
+    readonly serviceName: pulumi.Output<string>;
+    readonly logGroupName: pulumi.Output<string>;
+    readonly taskDefinitionArn: pulumi.Output<string>;
+
+    constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flask-multicloud:aws:FargateService", name, {}, opts);
+        const logRetentionDays = args.logRetentionDays ?? FARGATE_DEFAULTS.logRetentionDays;
+        const healthCheckGracePeriod = args.healthCheckGracePeriod ?? FARGATE_DEFAULTS.healthCheckGracePeriod;
+        const stopTimeout = args.stopTimeout ?? FARGATE_DEFAULTS.stopTimeout;
+        if (stopTimeout < 1 || stopTimeout > 120) {
+            throw new Error(`stopTimeout = ${stopTimeout}: Fargate allows 1 to 120 seconds`);
+        }
+
+        const cluster = new aws.ecs.Cluster(
+            `${name}-cluster`,
+            { settings: [{ name: "containerInsights", value: "enabled" }] },
+            { parent: this },
+        );
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: logRetentionDays }, { parent: this });
+
+        const secrets = this.createSecrets(name, args);
+        const { executionRole, taskRole } = this.createRoles(name, args, secrets, logGroup);
+        const taskDefinition = this.createTaskDefinition(name, args, secrets, logGroup, executionRole, taskRole, stopTimeout);
+
+        const service = new aws.ecs.Service(
+            `${name}-service`,
+            {
+                cluster: cluster.arn,
+                taskDefinition: taskDefinition.arn,
+                launchType: "FARGATE",
+                platformVersion: "LATEST",
+                desiredCount: args.minInstances,
+                networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+                loadBalancers: [{ targetGroupArn: args.targetGroupArn, containerName: CONTAINER_NAME, containerPort: args.port }],
+                healthCheckGracePeriodSeconds: healthCheckGracePeriod,
+                // Never below the running count during a rollout; a failing release rolls back on its own.
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                availabilityZoneRebalancing: "ENABLED",
+                enableEcsManagedTags: true,
+                propagateTags: "SERVICE",
+                waitForSteadyState: true,
+            },
+            // Autoscaling owns the running count after creation; a deploy must not reset it to the minimum.
+            { parent: this, dependsOn: [args.listener], ignoreChanges: ["desiredCount"] },
+        );
+
+        this.createAutoscaling(name, args, cluster, service);
+
+        this.clusterName = cluster.name;
+        this.serviceName = service.name;
+        this.logGroupName = logGroup.name;
+        this.taskDefinitionArn = taskDefinition.arn;
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            serviceName: this.serviceName,
+            logGroupName: this.logGroupName,
+            taskDefinitionArn: this.taskDefinitionArn,
+        });
+    }
+
+    /** One Secrets Manager secret per secret setting, plus the references other components handed in. */
+    private createSecrets(name: string, args: FargateServiceArgs): Record<string, SecretReference> {
+        const refs: Record<string, SecretReference> = {};
+        for (const key of Object.keys(args.secrets).sort()) {
+            const slug = key.toLowerCase().replace(/_/g, "-");
+            const secret = new aws.secretsmanager.Secret(
+                `${name}-secret-${slug}`,
+                {
+                    description: `${key} for ${pulumi.getProject()}/${pulumi.getStack()}`,
+                    // A disposable stack can be re-created at once; a protected one keeps a deleted secret recoverable.
+                    recoveryWindowInDays: args.protect ? 30 : 0,
+                },
+                { parent: this },
+            );
+            new aws.secretsmanager.SecretVersion(
+                `${name}-secret-${slug}-value`,
+                { secretId: secret.id, secretString: pulumi.secret(args.secrets[key]) },
+                { parent: this },
+            );
+            refs[key] = { secretArn: secret.arn };
+        }
+        for (const [key, ref] of Object.entries(args.secretReferences ?? {})) {
+            if (key in refs) {
+                throw new Error(`secret ${key} is both a secret setting and set by the stack; rename the setting`);
+            }
+            refs[key] = ref;
+        }
+        return refs;
+    }
+
+    /**
+     * The execution role (used by ECS to start the task) may pull this image,
+     * read exactly these secrets and write to this log group. The task role
+     * (what the app's own code may do) starts empty.
+     */
+    private createRoles(name: string, args: FargateServiceArgs, secrets: Record<string, SecretReference>, logGroup: aws.cloudwatch.LogGroup) {
+        const identity = aws.getCallerIdentityOutput({}, { parent: this });
+        const region = aws.getRegionOutput({}, { parent: this });
+        // Only ECS acting for this account may assume the roles (confused-deputy protection).
+        const assumeRolePolicy = pulumi.all([identity.accountId, region.region]).apply(([account, regionName]) =>
+            JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Service: "ecs-tasks.amazonaws.com" },
+                        Action: "sts:AssumeRole",
+                        Condition: {
+                            StringEquals: { "aws:SourceAccount": account },
+                            ArnLike: { "aws:SourceArn": `arn:aws:ecs:${regionName}:${account}:*` },
+                        },
+                    },
+                ],
+            }),
+        );
+
+        const executionRole = new aws.iam.Role(
+            `${name}-execution-role`,
+            { assumeRolePolicy, description: "ECS agent: pull the image, read this stack's secrets, write logs" },
+            { parent: this },
+        );
+        const secretArns = Object.values(secrets).map((s) => s.secretArn);
+        new aws.iam.RolePolicy(
+            `${name}-execution-policy`,
+            {
+                role: executionRole.id,
+                policy: pulumi.all([args.repositoryArn, logGroup.arn, pulumi.all(secretArns)]).apply(([repositoryArn, logGroupArn, arns]) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            // GetAuthorizationToken has no resource-level permissions.
+                            { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+                            {
+                                Sid: "PullImage",
+                                Effect: "Allow",
+                                Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                                Resource: [repositoryArn],
+                            },
+                            { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroupArn}:*`] },
+                            ...(arns.length > 0
+                                ? [{ Sid: "ReadSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...new Set(arns)].sort() }]
+                                : []),
+                        ],
+                    }),
+                ),
+            },
+            { parent: this },
+        );
+
+        const taskRole = new aws.iam.Role(
+            `${name}-task-role`,
+            { assumeRolePolicy, description: "The application's own permissions: none until it needs some" },
+            { parent: this },
+        );
+        return { executionRole, taskRole };
+    }
+
+    private createTaskDefinition(
+        name: string,
+        args: FargateServiceArgs,
+        secrets: Record<string, SecretReference>,
+        logGroup: aws.cloudwatch.LogGroup,
+        executionRole: aws.iam.Role,
+        taskRole: aws.iam.Role,
+        stopTimeout: number,
+    ): aws.ecs.TaskDefinition {
+        const region = aws.getRegionOutput({}, { parent: this }).region;
+        const env: Record<string, pulumi.Input<string>> = { ...args.env, PORT: String(args.port) };
+        const healthUrl = `http://127.0.0.1:${args.port}/healthz`;
+        const container = {
+            name: CONTAINER_NAME,
+            image: args.image,
+            essential: true,
+            portMappings: [{ containerPort: args.port, protocol: "tcp" }],
+            environment: Object.keys(env)
+                .sort()
+                .map((k) => ({ name: k, value: env[k] })),
+            secrets: Object.keys(secrets)
+                .sort()
+                .map((k) => ({ name: k, valueFrom: secrets[k].valueFrom ?? secrets[k].secretArn })),
+            logConfiguration: {
+                logDriver: "awslogs",
+                options: {
+                    "awslogs-group": logGroup.name,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": CONTAINER_NAME,
+                    // A slow CloudWatch must not block the app's stdout writes.
+                    mode: "non-blocking",
+                    "max-buffer-size": "25m",
+                },
+            },
+            // The image has python but no curl; urlopen raises (exit 1) on anything but 2xx/3xx.
+            healthCheck: {
+                command: ["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen('${healthUrl}', timeout=3)`],
+                interval: 15,
+                timeout: 5,
+                retries: 3,
+                startPeriod: 30,
+            },
+            user: CONTAINER_USER,
+            readonlyRootFilesystem: true,
+            mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+            linuxParameters: { capabilities: { drop: ["ALL"] }, initProcessEnabled: true },
+            // The app drains in 8 s; this leaves room for the master to exit before SIGKILL.
+            stopTimeout,
+        };
+
+        return new aws.ecs.TaskDefinition(
+            `${name}-task`,
+            {
+                family: taskFamily(pulumi.getProject(), pulumi.getStack()),
+                requiresCompatibilities: ["FARGATE"],
+                networkMode: "awsvpc",
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                cpu: String(fargateCpuUnits(args.cpu)),
+                memory: String(args.memory),
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                // Task-local scratch space: the only writable path under a read-only root.
+                volumes: [{ name: "tmp" }],
+                containerDefinitions: pulumi.jsonStringify([container]),
+            },
+            { parent: this },
+        );
+    }
+
+    /** Target tracking on CPU and on requests per task: out in a minute, in over five. */
+    private createAutoscaling(name: string, args: FargateServiceArgs, cluster: aws.ecs.Cluster, service: aws.ecs.Service): void {
+        const target = new aws.appautoscaling.Target(
+            `${name}-scaling`,
+            {
+                serviceNamespace: "ecs",
+                scalableDimension: "ecs:service:DesiredCount",
+                resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
+                minCapacity: args.minInstances,
+                maxCapacity: args.maxInstances,
+            },
+            { parent: this },
+        );
+        const cooldowns = { scaleOutCooldown: 60, scaleInCooldown: 300 };
+        new aws.appautoscaling.Policy(
+            `${name}-scale-cpu`,
+            {
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: target.serviceNamespace,
+                scalableDimension: target.scalableDimension,
+                resourceId: target.resourceId,
+                targetTrackingScalingPolicyConfiguration: {
+                    predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+                    targetValue: args.cpuTarget,
+                    ...cooldowns,
+                },
+            },
+            { parent: this },
+        );
+        // With two target-tracking policies ECS scales out when either asks and in only when both agree.
+        new aws.appautoscaling.Policy(
+            `${name}-scale-requests`,
+            {
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: target.serviceNamespace,
+                scalableDimension: target.scalableDimension,
+                resourceId: target.resourceId,
+                targetTrackingScalingPolicyConfiguration: {
+                    predefinedMetricSpecification: {
+                        predefinedMetricType: "ALBRequestCountPerTarget",
+                        resourceLabel: pulumi.interpolate`${args.loadBalancerArnSuffix}/${args.targetGroupArnSuffix}`,
+                    },
+                    targetValue: requestsPerTargetPerMinute(args.concurrency),
+                    ...cooldowns,
+                },
+            },
+            { parent: this },
+        );
+    }
+}
