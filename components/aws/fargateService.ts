@@ -25,8 +25,8 @@ export interface FargateServiceArgs extends ServiceArgs {
     readonly listener: pulumi.Resource;
     /** The ECR repository the image lives in; the execution role may pull from it only. */
     readonly repositoryArn: pulumi.Input<string>;
-    /** CloudWatch log retention, days. @default 30 */
-    readonly logRetentionDays?: number;
+    /** CloudWatch log retention, days (the `logRetentionDays` setting). */
+    readonly logRetentionDays: number;
     /** Secrets other components created (database, cache), by environment name. @default {} */
     readonly secretReferences?: Readonly<Record<string, SecretReference>>;
     /** Seconds the balancer's health checks are ignored after a task starts. @default 60 */
@@ -35,7 +35,7 @@ export interface FargateServiceArgs extends ServiceArgs {
     readonly stopTimeout?: number;
 }
 
-export const FARGATE_DEFAULTS = { logRetentionDays: 30, healthCheckGracePeriod: 60, stopTimeout: 30 } as const;
+export const FARGATE_DEFAULTS = { healthCheckGracePeriod: 60, stopTimeout: 30 } as const;
 /** The container's name in the task definition, used by the load balancer mapping. */
 export const CONTAINER_NAME = "app";
 /** Non-root uid the image's user runs as. */
@@ -71,7 +71,7 @@ export class FargateService extends pulumi.ComponentResource {
 
     constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:FargateService", name, {}, opts);
-        const logRetentionDays = args.logRetentionDays ?? FARGATE_DEFAULTS.logRetentionDays;
+        const logRetentionDays = args.logRetentionDays;
         const healthCheckGracePeriod = args.healthCheckGracePeriod ?? FARGATE_DEFAULTS.healthCheckGracePeriod;
         const stopTimeout = args.stopTimeout ?? FARGATE_DEFAULTS.stopTimeout;
         if (stopTimeout < 1 || stopTimeout > 120) {

@@ -38,5 +38,4 @@ export const AWS_COMPUTED: ComputedTable = {
     "aws:iam/role:Role": { uniqueId: true },
     "aws:route53/record:Record": { fqdn: (n, i) => i.name ?? computed(n, "fqdn") },
     // The AWS target's cache AUTH token; the program wraps it in pulumi.secret, so renders show [secret].
-    "random:index/randomPassword:RandomPassword": { result: true },
 };

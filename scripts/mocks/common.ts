@@ -14,5 +14,7 @@ type State = Record<string, unknown>;
 export type ComputedTable = Record<string, Record<string, true | ((name: string, inputs: State) => unknown)>>;
 
 export const COMMON_COMPUTED: ComputedTable = {
+    // Passwords the stack generates; the provider marks `result` secret, so the render shows [secret].
+    "random:index/randomPassword:RandomPassword": { result: true },
     "docker:index/image:Image": { repoDigest: true },
 };

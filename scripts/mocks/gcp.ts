@@ -26,8 +26,6 @@ export const GCP_COMPUTED: ComputedTable = {
     "gcp:cloudrun/domainMapping:DomainMapping": {
         statuses: (n) => [{ resourceRecords: [{ name: computed(n, "recordName"), type: "CNAME", rrdata: "ghs.googlehosted.com." }] }],
     },
-    // The Cloud SQL user's password: a random resource, listed here so the render shows it as a known secret.
-    "random:index/randomPassword:RandomPassword": { result: true },
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": { name: true },
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": { name: true },
 };

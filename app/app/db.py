@@ -1,0 +1,275 @@
+"""PostgreSQL access: one small connection pool per process, filled lazily.
+
+Nothing here connects at import or in create_app(); the first query does.
+A pool made in one process is never used in another: gunicorn forks its
+workers, and a libpq socket shared across a fork corrupts both ends.
+
+Why not psycopg_pool: its connection attempts run in a background thread
+with exponential back-off, and a failed attempt does not wake the requests
+waiting for it. During an outage every request then waits out the whole pool
+timeout, and after one the database may not be tried again for seconds. The
+pool below connects in the request's own thread, so a refused connection is
+reported at once, and a recovered database is used by the next request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+import psycopg
+from psycopg.pq import TransactionStatus
+from psycopg.rows import dict_row
+
+from .config import DatabaseSettings
+from .errors import DependencyUnavailable, NotConfigured
+
+log = logging.getLogger(__name__)
+
+# Several instances may start at once against an empty database; this
+# transaction-scoped advisory lock makes them create the schema one at a
+# time (CREATE TABLE IF NOT EXISTS alone can still fail when two race).
+SCHEMA_LOCK_ID = 0x666C61736B  # any constant bigint shared by all instances
+SCHEMA_STATEMENTS = (
+    """
+    CREATE TABLE IF NOT EXISTS users (
+        id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        username   text        NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT users_username_key UNIQUE (username)
+    )
+    """,
+)
+
+# After a failed connection attempt only one request per interval tries
+# again; the others fail at once. An unreachable database (each attempt
+# waiting out connect_timeout) then cannot tie up every worker thread and
+# starve /healthz, and a database that is back is found within the interval.
+RETRY_INTERVAL_SECONDS = 1.0
+MAX_IDLE_SECONDS = 300.0
+MAX_LIFETIME_SECONDS = 3600.0
+NOT_CONFIGURED_HOW = "set DATABASE_URL, or DB_HOST with DB_NAME, DB_USER and DB_PASSWORD"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _idle_connection_is_usable(conn: psycopg.Connection) -> bool:
+    """An idle connection has nothing to read unless the server has closed
+    it or is about to (a restart sends a termination notice, then EOF).
+    Checking costs no round trip, unlike SELECT 1."""
+    if conn.closed or conn.broken:
+        return False
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return False
+    return not readable
+
+
+@dataclass
+class _Pooled:
+    conn: psycopg.Connection
+    created_at: float
+    idle_since: float = 0.0
+
+
+class ConnectionPool:
+    """At most `max_size` connections, made on demand, reused newest first."""
+
+    def __init__(self, conninfo: str, max_size: int, timeout: float):
+        self._conninfo = conninfo
+        self._timeout = timeout
+        self._slots = threading.BoundedSemaphore(max_size)
+        self._lock = threading.Lock()
+        self._idle: List[_Pooled] = []
+        self._failing = False
+        self._probing = False
+        self._retry_at = 0.0
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        if not self._slots.acquire(timeout=self._timeout):
+            raise DependencyUnavailable("database", "timeout", f"no free connection within {self._timeout}s")
+        try:
+            pooled = self._take_idle() or self._connect()
+            try:
+                yield pooled.conn
+            finally:
+                self._give_back(pooled)
+        finally:
+            self._slots.release()
+
+    def _take_idle(self) -> Optional[_Pooled]:
+        now = time.monotonic()
+        while True:
+            with self._lock:
+                if not self._idle:
+                    return None
+                pooled = self._idle.pop()
+            if (now - pooled.idle_since < MAX_IDLE_SECONDS
+                    and now - pooled.created_at < MAX_LIFETIME_SECONDS
+                    and _idle_connection_is_usable(pooled.conn)):
+                return pooled
+            pooled.conn.close()
+
+    def _connect(self) -> _Pooled:
+        with self._lock:
+            if self._failing and (self._probing or time.monotonic() < self._retry_at):
+                raise DependencyUnavailable("database", "connection_failed", "recent connection attempt failed")
+            self._probing = self._failing
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True, row_factory=dict_row)
+        except Exception as exc:
+            with self._lock:
+                self._failing, self._probing = True, False
+                self._retry_at = time.monotonic() + RETRY_INTERVAL_SECONDS
+            raise DependencyUnavailable("database", "connection_failed", _first_line(exc)) from exc
+        with self._lock:
+            if self._failing:
+                log.info("database connection restored")
+            self._failing = self._probing = False
+        return _Pooled(conn, created_at=time.monotonic())
+
+    def _give_back(self, pooled: _Pooled) -> None:
+        conn = pooled.conn
+        status = conn.info.transaction_status
+        if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+            try:
+                conn.rollback()
+            except psycopg.Error:
+                conn.close()
+        elif status != TransactionStatus.IDLE:
+            conn.close()  # broken, or returned mid-query
+        if conn.closed or conn.broken:
+            conn.close()
+            return
+        pooled.idle_since = time.monotonic()
+        with self._lock:
+            self._idle.append(pooled)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for pooled in idle:
+            pooled.conn.close()
+
+
+class Database:
+    def __init__(self, settings: Optional[DatabaseSettings]):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._pool: Optional[ConnectionPool] = None
+        self._pool_pid: Optional[int] = None
+        self._schema_ready = False
+
+    @property
+    def configured(self) -> bool:
+        return self.settings is not None
+
+    def _get_pool(self) -> ConnectionPool:
+        if self.settings is None:
+            raise NotConfigured("database", NOT_CONFIGURED_HOW)
+        pid = os.getpid()
+        if self._pool is None or self._pool_pid != pid:
+            with self._lock:
+                if self._pool is None or self._pool_pid != pid:
+                    # A pool inherited through fork belongs to the parent:
+                    # drop it unclosed (closing would end the parent's sessions).
+                    self._pool = ConnectionPool(
+                        self.settings.conninfo,
+                        max_size=self.settings.pool_max_size,
+                        timeout=self.settings.pool_timeout_seconds,
+                    )
+                    self._pool_pid = pid
+                    self._schema_ready = False
+        return self._pool
+
+    def _run(self, operation: Callable[[psycopg.Connection], Any]) -> Any:
+        """Run `operation` on a pooled connection, with the schema in place.
+        Every database failure leaves here as DependencyUnavailable."""
+        for attempt in (1, 2):
+            try:
+                with self._get_pool().connection() as conn:
+                    if not self._schema_ready:
+                        self._create_schema(conn)
+                    return operation(conn)
+            except psycopg.errors.UndefinedTable as exc:
+                # The database was replaced by an empty one: create the schema again.
+                self._schema_ready = False
+                if attempt == 2:
+                    raise DependencyUnavailable("database", "error", _first_line(exc)) from exc
+            except psycopg.errors.QueryCanceled as exc:
+                raise DependencyUnavailable("database", "timeout", _first_line(exc)) from exc
+            except psycopg.OperationalError as exc:
+                raise DependencyUnavailable("database", "connection_failed", _first_line(exc)) from exc
+            except psycopg.Error as exc:
+                raise DependencyUnavailable("database", "error", _first_line(exc)) from exc
+
+    def _create_schema(self, conn: psycopg.Connection) -> None:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
+            for statement in SCHEMA_STATEMENTS:
+                conn.execute(statement)
+        self._schema_ready = True
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None and self._pool_pid == os.getpid():
+                self._pool.close()
+            self._pool = None
+
+    # --- queries -----------------------------------------------------------
+
+    def ping(self) -> None:
+        self._run(lambda conn: conn.execute("SELECT 1").fetchone())
+
+    def list_users(self, limit: int, before: Optional[int]) -> List[Dict[str, Any]]:
+        def query(conn: psycopg.Connection):
+            if before is None:
+                cur = conn.execute(
+                    "SELECT id, username, created_at FROM users ORDER BY id DESC LIMIT %s", (limit,)
+                )
+            else:
+                cur = conn.execute(
+                    "SELECT id, username, created_at FROM users WHERE id < %s ORDER BY id DESC LIMIT %s",
+                    (before, limit),
+                )
+            return cur.fetchall()
+
+        return self._run(query)
+
+    def create_user(self, username: str) -> Optional[Dict[str, Any]]:
+        """The new row once committed, or None if the username is taken.
+        A commit that fails raises, so the caller never reports a write
+        that did not happen."""
+
+        def insert(conn: psycopg.Connection):
+            with conn.transaction():
+                row = conn.execute(
+                    "INSERT INTO users (username) VALUES (%s)"
+                    " ON CONFLICT (username) DO NOTHING"
+                    " RETURNING id, username, created_at",
+                    (username,),
+                ).fetchone()
+            return row  # the transaction block has committed by now
+
+        return self._run(insert)
+
+    def stats(self) -> Dict[str, Any]:
+        return self._run(
+            lambda conn: conn.execute(
+                "SELECT count(*) AS users,"
+                " count(*) FILTER (WHERE created_at > now() - interval '24 hours') AS users_last_24h,"
+                " max(created_at) AS latest_user_at"
+                " FROM users"
+            ).fetchone()
+        )

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package the app's tests and benchmark need.
+# Idempotent: apt-get skips what is already installed.
+set -euo pipefail
+
+PACKAGES=(
+  python3-flask
+  gunicorn
+  python3-psycopg
+  python3-redis
+  python3-pytest
+  python3-pytest-timeout
+  postgresql
+  redis-server
+  wrk
+  curl
+  openssl
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+
+# The Debian postgresql package starts a cluster of its own on port 5432 where an
+# init system runs; the tests start private servers on random ports instead and
+# do not need it.

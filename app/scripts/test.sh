@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The one entry point for the app's tests, from any directory:
+#
+#   bash app/scripts/test.sh [pytest args...]
+#
+# Starts PostgreSQL and Redis from the Debian packages on loopback, in a
+# temporary directory, runs pytest against them and removes everything on
+# exit, whether the tests pass, fail or are interrupted.
+set -euo pipefail
+
+APP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVICES=(bash "$APP_DIR/scripts/services.sh")
+PYTHON=/usr/bin/python3  # Debian's, with the Debian packages; not a pyenv one
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/flask-multicloud-tests.XXXXXX")"
+chmod 755 "$WORK"
+
+cleanup() {
+  "${SERVICES[@]}" pg-stop "$WORK/pg" || true
+  "${SERVICES[@]}" redis-stop "$WORK/redis" || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export TEST_SERVICES="$APP_DIR/scripts/services.sh"
+export TEST_WORK_DIR="$WORK"
+export TEST_PG_DIR="$WORK/pg"
+export TEST_PG_PASSWORD="pg-test-$RANDOM$RANDOM"
+export TEST_PG_PORT="$("${SERVICES[@]}" free-port)"
+export TEST_REDIS_DIR="$WORK/redis"
+export TEST_REDIS_PASSWORD="redis-test-$RANDOM$RANDOM"
+export TEST_REDIS_PORT="$("${SERVICES[@]}" free-port)"
+
+"${SERVICES[@]}" pg-init "$TEST_PG_DIR" "$TEST_PG_PASSWORD"
+"${SERVICES[@]}" pg-start "$TEST_PG_DIR" "$TEST_PG_PORT"
+"${SERVICES[@]}" redis-start "$TEST_REDIS_DIR" "$TEST_REDIS_PORT" "$TEST_REDIS_PASSWORD"
+
+cd "$APP_DIR"
+export PYTHONDONTWRITEBYTECODE=1
+rc=0
+timeout --kill-after=15 600 "$PYTHON" -m pytest -p no:cacheprovider "$@" || rc=$?
+exit "$rc"

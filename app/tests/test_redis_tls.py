@@ -1,0 +1,54 @@
+"""REDIS_TLS=true speaks TLS and verifies the server's certificate by default."""
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def tls_redis(services):
+    work = Path(services.work_dir) / f"tls-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+            "-subj", "/CN=flask-multicloud test CA", cwd=work)
+    openssl("req", *curve, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1", cwd=work)
+    (work / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.crt", "-days", "2", "-extfile", "san.ext", cwd=work)
+    plain_port, tls_port = services.free_port(), services.free_port()
+    password = "tls-redis-pw"
+    services.run("redis-start", str(work / "redis"), str(plain_port), password,
+                 str(tls_port), str(work / "server.crt"), str(work / "server.key"), str(work / "ca.crt"))
+    yield {"port": str(tls_port), "password": password, "ca": str(work / "ca.crt")}
+    services.run("redis-stop", str(work / "redis"))
+
+
+def tls_env(tls_redis, **extra):
+    return {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": tls_redis["port"],
+            "REDIS_PASSWORD": tls_redis["password"], **extra}
+
+
+def test_tls_with_the_servers_ca_works(make_app, tls_redis):
+    client = make_app(tls_env(tls_redis, REDIS_TLS="true", REDIS_TLS_CA_FILE=tls_redis["ca"])).test_client()
+    assert [client.get("/api/cache-test").get_json()["counter"] for _ in range(2)] == [1, 2]
+    assert client.get("/readyz").status_code == 200
+
+
+def test_tls_verifies_certificates_by_default(make_app, tls_redis):
+    # The test CA is not in the system store, so the handshake must fail.
+    client = make_app(tls_env(tls_redis, REDIS_TLS="true")).test_client()
+    resp = client.get("/api/cache-test")
+    assert resp.status_code == 503 and resp.get_json()["error"] == "redis_unavailable"
+    assert client.get("/readyz").get_json()["failed"] == ["redis"]
+
+
+def test_plain_text_to_a_tls_port_fails_cleanly(make_app, tls_redis):
+    client = make_app(tls_env(tls_redis)).test_client()
+    assert client.get("/api/cache-test").status_code == 503
