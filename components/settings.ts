@@ -46,6 +46,8 @@ export interface AwsSettings {
     readonly alarmEmail?: string;
     /** ElastiCache node type when `cache` is `redis`. @default "cache.t4g.micro" */
     readonly cacheNodeType: string;
+    /** Route 53 public hosted zone for `domain`. @default the domain's parent (example.com for app.example.com) */
+    readonly hostedZone?: string;
 }
 
 /** Settings only the Google Cloud target reads. */
@@ -171,6 +173,7 @@ export const KEYS: Readonly<Record<string, Cloud | "both">> = {
     logRetentionDays: "aws",
     deregistrationDelay: "aws",
     alarmEmail: "aws",
+    hostedZone: "aws",
     cacheNodeType: "aws",
     ingress: "gcp",
     cpuAlwaysAllocated: "gcp",
@@ -284,7 +287,13 @@ export function parseSettings(raw: RawConfig): ParseResult {
             deregistrationDelay: r.integer("deregistrationDelay", DEFAULTS.deregistrationDelay, { min: 0, max: 3600 }) ?? DEFAULTS.deregistrationDelay,
             alarmEmail: r.email("alarmEmail"),
             cacheNodeType: r.pattern("cacheNodeType", /^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.micro", DEFAULTS.cacheNodeType) ?? DEFAULTS.cacheNodeType,
+            ...optional("hostedZone", r.hostname("hostedZone")),
         };
+        if (aws.hostedZone !== undefined && domain === undefined) {
+            r.problem("hostedZone", aws.hostedZone, "has no effect without domain; set domain too, or remove hostedZone");
+        } else if (aws.hostedZone !== undefined && domain !== undefined && domain !== aws.hostedZone && !domain.endsWith(`.${aws.hostedZone}`)) {
+            r.problem("hostedZone", aws.hostedZone, `must be ${domain} or a parent of it, since the domain's records go in this zone`);
+        }
     } else if (cloud === "gcp") {
         const project = r.provider("gcp:project", /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a project ID: 6 to 30 lowercase letters, digits or hyphens, starting with a letter");
         const region = r.provider("gcp:region", /^[a-z]+-[a-z]+[0-9]+$/, "a Google Cloud region such as europe-west1");
@@ -351,6 +360,11 @@ export function parseSettings(raw: RawConfig): ParseResult {
         ...(gcp ? { gcp } : {}),
     };
     return { settings, warnings };
+}
+
+/** `{ key: value }` when the value is set, `{}` otherwise, so absent settings stay absent. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+    return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** Reads one raw value at a time, collecting problems instead of throwing. */

@@ -179,6 +179,12 @@ describe("AWS network and load balancer", () => {
             assert.deepStrictEqual(alias.inputs.aliases, [{ name: computed("app-lb-alb", "dnsName"), zoneId: computed("app-lb-alb", "zoneId"), evaluateTargetHealth: true }]);
         });
 
+        it("puts the records in the hostedZone setting's zone when the parent is not the zone", async () => {
+            const r = await render("prod", "domain=api.shop.example.com", "hostedZone=example.com");
+            assert.strictEqual(r.one(RECORD, "app-lb-alias").inputs.zoneId, computed("zone:example.com", "zoneId"));
+            assert.strictEqual(r.one(RECORD, "app-lb-cert-validation").inputs.zoneId, computed("zone:example.com", "zoneId"));
+        });
+
         it("reports the https URL", async () => {
             const o = (await withDomain()).outputs;
             assert.strictEqual(o.url, "https://app.example.com");

@@ -40,6 +40,7 @@ describe("settings", () => {
                 alarmEmail: undefined,
                 cacheNodeType: "cache.t4g.micro",
             });
+            assert.ok(!("hostedZone" in settings.aws!), "an unset optional setting stays absent");
             assert.strictEqual(settings.gcp, undefined);
         });
 
@@ -93,6 +94,8 @@ describe("settings", () => {
             ["logRetentionDays", { cloud: "aws", logRetentionDays: "10" }, AWS, /allowed: 1, 3, 5, 7, 14, 30/],
             ["deregistrationDelay", { cloud: "aws", deregistrationDelay: "4000" }, AWS, /from 0 to 3600/],
             ["alarmEmail", { cloud: "aws", alarmEmail: "ops" }, AWS, /email address/],
+            ["hostedZone", { cloud: "aws", domain: "app.example.com", hostedZone: "other.com" }, AWS, /must be app.example.com or a parent of it/],
+            ["hostedZone", { cloud: "aws", hostedZone: "example.com" }, AWS, /has no effect without domain/],
             ["ingress", { cloud: "gcp", ingress: "public" }, GCP, /allowed: all, internal, internal-and-cloud-load-balancing/],
             ["cpuAlwaysAllocated", { cloud: "gcp", cpuAlwaysAllocated: "maybe" }, GCP, /true or false/],
             ["requestTimeout", { cloud: "gcp", requestTimeout: "7200" }, GCP, /from 1 to 3600/],

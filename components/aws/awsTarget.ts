@@ -52,6 +52,7 @@ export class AwsTarget extends pulumi.ComponentResource {
                 public: settings.public,
                 protect: settings.protect,
                 domain: settings.domain,
+                hostedZone: awsSettings.hostedZone,
                 deregistrationDelay: awsSettings.deregistrationDelay,
             },
             { parent: this },

@@ -15,10 +15,12 @@ export interface LoadBalancerArgs {
     readonly public: boolean;
     /** Deletion protection on the balancer. */
     readonly protect: boolean;
-    /** Custom domain, e.g. `app.example.com`; its parent zone must be a Route 53 public hosted zone. @default none (plain HTTP) */
+    /** Custom domain, e.g. `app.example.com`; its zone must be a Route 53 public hosted zone. @default none (plain HTTP) */
     readonly domain?: string;
-    /** Seconds a stopping task keeps receiving in-flight requests. @default 15 */
-    readonly deregistrationDelay?: number;
+    /** The Route 53 public hosted zone the domain's records go in. @default the domain's parent (`hostedZoneName`) */
+    readonly hostedZone?: string;
+    /** Seconds a stopping task keeps receiving in-flight requests (the `deregistrationDelay` setting). */
+    readonly deregistrationDelay: number;
     /** Idle seconds before the balancer closes a connection; below the app's 75 s keep-alive, so the app never closes first. @default 60 */
     readonly idleTimeout?: number;
     /** TLS policy of the HTTPS listener. @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
@@ -26,7 +28,6 @@ export interface LoadBalancerArgs {
 }
 
 export const LOAD_BALANCER_DEFAULTS = {
-    deregistrationDelay: 15,
     idleTimeout: 60,
     sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
 } as const;
@@ -52,7 +53,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:LoadBalancer", name, {}, opts);
-        const deregistrationDelay = args.deregistrationDelay ?? LOAD_BALANCER_DEFAULTS.deregistrationDelay;
+        const deregistrationDelay = args.deregistrationDelay;
         const idleTimeout = args.idleTimeout ?? LOAD_BALANCER_DEFAULTS.idleTimeout;
         const sslPolicy = args.sslPolicy ?? LOAD_BALANCER_DEFAULTS.sslPolicy;
 
@@ -93,7 +94,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
         if (args.domain) {
             const domain = args.domain;
-            const zone = aws.route53.getZoneOutput({ name: hostedZoneName(domain), privateZone: false }, { parent: this });
+            const zone = aws.route53.getZoneOutput({ name: args.hostedZone ?? hostedZoneName(domain), privateZone: false }, { parent: this });
             const cert = new aws.acm.Certificate(`${name}-cert`, { domainName: domain, validationMethod: "DNS" }, { parent: this });
             const option = cert.domainValidationOptions.apply((o) => o[0]);
             const validationRecord = new aws.route53.Record(
