@@ -101,8 +101,7 @@ export class ContainerImage extends pulumi.ComponentResource {
             {
                 imageName: pulumi.interpolate`${args.repository}:${version.tag}`,
                 build: {
-                    context,
-                    dockerfile: path.join(context, "Dockerfile"),
+                    context, // the Dockerfile is the context's own
                     platform: args.platform ?? "linux/amd64",
                     // Inline cache metadata lets the next build reuse these layers from the registry.
                     args: { BUILDKIT_INLINE_CACHE: "1", APP_VERSION: version.tag },
