@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import Settings, load_settings
 from .errors import ApiError, DependencyUnavailable, NotConfigured
+from .liveness import CredentialsWatch
 from .logs import configure_logging
 from .routes import bp
 from .security import HSTS, REQUEST_ID_HEADER, SECURITY_HEADERS, came_over_https, request_id_from
@@ -36,6 +37,13 @@ class Resources:
         self._lock = threading.Lock()
         self._db = None
         self._cache = None
+        # Made here, in gunicorn's master (the app is preloaded), so that every
+        # forked worker shares it; see liveness.py.
+        database = settings.database
+        self.credentials = CredentialsWatch(
+            threshold=database.auth_failure_threshold if database else 0,
+            min_seconds=database.auth_failure_min_seconds if database else 0.0,
+        )
 
     @property
     def db(self):
@@ -44,7 +52,7 @@ class Resources:
                 if self._db is None:
                     from .db import Database
 
-                    self._db = Database(self.settings.database)
+                    self._db = Database(self.settings.database, credentials=self.credentials)
         return self._db
 
     @property

@@ -58,11 +58,14 @@ class Cache:
                     options["password"] = s.password
                 if s.tls:
                     # Verify the server's certificate chain: against the system
-                    # CA store, or the CA in REDIS_TLS_CA_FILE (Memorystore's
-                    # per-instance server CA is not in any system store).
+                    # CA store, or the CA given in REDIS_TLS_CA_FILE or, as PEM
+                    # text, REDIS_TLS_CA_CERT (Memorystore's per-instance server
+                    # CA is in no system store, and Cloud Run passes it as text).
                     options["ssl_cert_reqs"] = "required"
                     if s.tls_ca_file:
                         options["ssl_ca_certs"] = s.tls_ca_file
+                    elif s.tls_ca_cert:
+                        options["ssl_ca_data"] = s.tls_ca_cert
                 pool = redis.ConnectionPool.from_url(url, **options)
                 self._client, self._client_pid = redis.Redis(connection_pool=pool), pid
         return self._client

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import ssl
 from dataclasses import dataclass
 from typing import Mapping, Optional
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
@@ -50,6 +51,10 @@ class DatabaseSettings:
     statement_timeout_ms: int = 5000
     pool_max_size: int = DEFAULT_THREADS
     pool_timeout_seconds: float = 2.0
+    # /healthz fails after this many rejections of the credentials in a row,
+    # spread over at least auth_failure_min_seconds (see liveness.py); 0: never.
+    auth_failure_threshold: int = 3
+    auth_failure_min_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ class RedisSettings:
     description: str
     password: Optional[str] = None
     tls: bool = False
-    tls_ca_file: Optional[str] = None
+    tls_ca_file: Optional[str] = None  # a CA bundle file, or
+    tls_ca_cert: Optional[str] = None  # the CA certificate itself, as PEM text
     timeout_seconds: float = 1.0
 
 
@@ -236,10 +242,25 @@ def _database(env: Mapping[str, str], pool_default: int) -> Optional[DatabaseSet
         statement_timeout_ms=statement_timeout,
         pool_max_size=_int(env, "DB_POOL_MAX_SIZE", pool_default, 1, 100),
         pool_timeout_seconds=_float(env, "DB_POOL_TIMEOUT_SECONDS", 2.0, 0.1, 60.0),
+        auth_failure_threshold=_int(env, "DB_AUTH_FAILURE_THRESHOLD", 3, 0, 10_000),
+        auth_failure_min_seconds=_float(env, "DB_AUTH_FAILURE_MIN_SECONDS", 30.0, 0.0, 86_400.0),
     )
 
 
 # --- redis ----------------------------------------------------------------
+
+
+def _check_pem_certificates(key: str, pem: str) -> None:
+    # Parsing a certificate costs well under a millisecond and touches no file
+    # or socket; a bad value then stops start-up here, naming the variable,
+    # instead of failing every Redis connection later.
+    expected = "expected one or more '-----BEGIN CERTIFICATE-----' blocks, with real line breaks"
+    if "-----BEGIN CERTIFICATE-----" not in pem:
+        raise ConfigError(f"{key} is not PEM certificate text: {expected}")
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=pem)
+    except (ssl.SSLError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{key} holds no valid PEM certificate ({exc}): {expected}") from None
 
 
 def _redis(env: Mapping[str, str]) -> Optional[RedisSettings]:
@@ -247,7 +268,7 @@ def _redis(env: Mapping[str, str]) -> Optional[RedisSettings]:
     url = _get(env, "REDIS_URL")
     host = _get(env, "REDIS_HOST")
     if url is None and host is None:
-        for key in ("REDIS_PORT", "REDIS_PASSWORD", "REDIS_TLS_CA_FILE"):
+        for key in ("REDIS_PORT", "REDIS_PASSWORD", "REDIS_TLS_CA_FILE", "REDIS_TLS_CA_CERT"):
             if _get(env, key) is not None:
                 raise ConfigError(f"{key} is set but REDIS_HOST is not: set REDIS_HOST or REDIS_URL")
         return None
@@ -266,14 +287,23 @@ def _redis(env: Mapping[str, str]) -> Optional[RedisSettings]:
         where = f"{host}:{port}"
 
     ca_file = _get(env, "REDIS_TLS_CA_FILE")
-    if ca_file is not None and not tls:
-        raise ConfigError("REDIS_TLS_CA_FILE is set but TLS is off: set REDIS_TLS=true")
+    ca_cert = _get(env, "REDIS_TLS_CA_CERT")
+    if ca_file is not None and ca_cert is not None:
+        raise ConfigError(
+            "Only one of REDIS_TLS_CA_FILE or REDIS_TLS_CA_CERT can be provided; both are set"
+        )
+    for key, value in (("REDIS_TLS_CA_FILE", ca_file), ("REDIS_TLS_CA_CERT", ca_cert)):
+        if value is not None and not tls:
+            raise ConfigError(f"{key} is set but TLS is off: set REDIS_TLS=true")
+    if ca_cert is not None:
+        _check_pem_certificates("REDIS_TLS_CA_CERT", ca_cert)
     return RedisSettings(
         url=url,
         description=f"redis {where}{' (tls)' if tls else ''}",
         password=env.get("REDIS_PASSWORD") or None,
         tls=tls,
         tls_ca_file=ca_file,
+        tls_ca_cert=ca_cert,
         timeout_seconds=_float(env, "REDIS_TIMEOUT_SECONDS", 1.0, 0.05, 30.0),
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import select
 import threading
 import time
@@ -29,6 +30,7 @@ from psycopg.rows import dict_row
 
 from .config import DatabaseSettings
 from .errors import DependencyUnavailable, NotConfigured
+from .liveness import CredentialsWatch
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,22 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+# libpq reports no SQLSTATE for a failed connection attempt, only the server's
+# message. PostgreSQL's auth_failed() words every failed authentication this
+# way: "password authentication failed for user" (28P01, password, md5 and
+# SCRAM) and "PAM/LDAP/... authentication failed for user" (28000; RDS IAM
+# authentication is PAM). Not matched, on purpose: a pg_hba.conf rejection
+# (28000 too, but a rule a new instance would meet as well), a missing database,
+# "too many clients", refusals and timeouts. With a server whose lc_messages is
+# not English nothing matches, and the check never fires: it fails safe.
+_CREDENTIALS_REJECTED = re.compile(r"\bauthentication failed for user\b")
+
+
+def credentials_rejected(exc: BaseException) -> bool:
+    """Whether a failed connection attempt means the server refused the credentials."""
+    return isinstance(exc, psycopg.OperationalError) and bool(_CREDENTIALS_REJECTED.search(str(exc)))
+
+
 def _idle_connection_is_usable(conn: psycopg.Connection) -> bool:
     """An idle connection has nothing to read unless the server has closed
     it or is about to (a restart sends a termination notice, then EOF).
@@ -85,13 +103,17 @@ class _Pooled:
 class ConnectionPool:
     """At most `max_size` connections, made on demand, reused newest first."""
 
-    def __init__(self, conninfo: str, max_size: int, timeout: float):
+    def __init__(self, conninfo: str, max_size: int, timeout: float,
+                 credentials: Optional[CredentialsWatch] = None, description: str = "database"):
         self._conninfo = conninfo
         self._timeout = timeout
+        self._credentials = credentials
+        self._description = description
         self._slots = threading.BoundedSemaphore(max_size)
         self._lock = threading.Lock()
         self._idle: List[_Pooled] = []
         self._failing = False
+        self._failure_reason = "connection_failed"
         self._probing = False
         self._retry_at = 0.0
 
@@ -124,19 +146,25 @@ class ConnectionPool:
     def _connect(self) -> _Pooled:
         with self._lock:
             if self._failing and (self._probing or time.monotonic() < self._retry_at):
-                raise DependencyUnavailable("database", "connection_failed", "recent connection attempt failed")
+                raise DependencyUnavailable("database", self._failure_reason, "recent connection attempt failed")
             self._probing = self._failing
         try:
             conn = psycopg.connect(self._conninfo, autocommit=True, row_factory=dict_row)
         except Exception as exc:
+            reason = "credentials_rejected" if credentials_rejected(exc) else "connection_failed"
             with self._lock:
                 self._failing, self._probing = True, False
+                self._failure_reason = reason
                 self._retry_at = time.monotonic() + RETRY_INTERVAL_SECONDS
-            raise DependencyUnavailable("database", "connection_failed", _first_line(exc)) from exc
+            if reason == "credentials_rejected" and self._credentials is not None:
+                self._credentials.rejected(_first_line(exc), self._description)
+            raise DependencyUnavailable("database", reason, _first_line(exc)) from exc
         with self._lock:
             if self._failing:
                 log.info("database connection restored")
             self._failing = self._probing = False
+        if self._credentials is not None:
+            self._credentials.accepted()
         return _Pooled(conn, created_at=time.monotonic())
 
     def _give_back(self, pooled: _Pooled) -> None:
@@ -164,8 +192,9 @@ class ConnectionPool:
 
 
 class Database:
-    def __init__(self, settings: Optional[DatabaseSettings]):
+    def __init__(self, settings: Optional[DatabaseSettings], credentials: Optional[CredentialsWatch] = None):
         self.settings = settings
+        self.credentials = credentials
         self._lock = threading.Lock()
         self._pool: Optional[ConnectionPool] = None
         self._pool_pid: Optional[int] = None
@@ -188,6 +217,8 @@ class Database:
                         self.settings.conninfo,
                         max_size=self.settings.pool_max_size,
                         timeout=self.settings.pool_timeout_seconds,
+                        credentials=self.credentials,
+                        description=self.settings.description,
                     )
                     self._pool_pid = pid
                     self._schema_ready = False

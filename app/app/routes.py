@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, Optional
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import ApiError, DependencyUnavailable
 
@@ -40,7 +41,14 @@ def index():
 @bp.get("/healthz")
 def healthz():
     # Liveness only: a dependency outage must not make the platform restart
-    # healthy instances, which would not bring the dependency back.
+    # healthy instances, which would not bring the dependency back. The one
+    # exception is credentials the database keeps rejecting: the password was
+    # injected when this instance started and has since been rotated, and only
+    # a new instance gets the current one (see liveness.py). Reading that
+    # verdict is a few bytes of memory; /healthz still touches no dependency.
+    rejected = resources().credentials.verdict()
+    if rejected is not None:
+        return jsonify(status="credentials_rejected", **rejected), 503
     return jsonify(status="ok")
 
 
@@ -132,12 +140,7 @@ def list_users():
 def _read_json_object() -> Dict[str, Any]:
     if not (request.mimetype == "application/json" or request.mimetype.endswith("+json")):
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json")
-    limit = resources().settings.max_body_bytes
-    # Content-Length was checked before the view ran; a chunked body has none,
-    # so read one byte past the limit to find out.
-    raw = request.stream.read(limit + 1)
-    if len(raw) > limit:
-        raise ApiError(413, "payload_too_large", f"The request body must be at most {limit} bytes")
+    raw = _read_body(resources().settings.max_body_bytes)
     try:
         body = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
@@ -145,6 +148,29 @@ def _read_json_object() -> Dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object")
     return body
+
+
+def _read_body(limit: int) -> bytes:
+    """The request body, or 413 past `limit` bytes. Content-Length was checked
+    before the view ran; a chunked body has none, so it is read until it ends
+    or one byte past the limit. One read may return less than asked for
+    (Werkzeug 3 wraps the stream so), hence the loop; and Werkzeug 3 itself
+    raises RequestEntityTooLarge once MAX_CONTENT_LENGTH is reached."""
+    too_large = ApiError(413, "payload_too_large", f"The request body must be at most {limit} bytes")
+    wanted = request.content_length if request.content_length is not None else limit + 1
+    raw = bytearray()
+    try:
+        stream = request.stream
+        while len(raw) < wanted:
+            chunk = stream.read(wanted - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+    except RequestEntityTooLarge:
+        raise too_large from None
+    if len(raw) > limit:
+        raise too_large
+    return bytes(raw)
 
 
 def _reject_constant(name: str):

@@ -217,7 +217,10 @@ def start_server(services, tmp_path):
         port = services.free_port()
         log_path = tmp_path / f"server-{port}.log"
         full = {
-            "PATH": "/usr/bin:/bin",  # Debian's gunicorn and python3, not a pyenv shim
+            # Debian's gunicorn and python3, not a pyenv shim; scripts/test-upstream.sh
+            # puts newer releases ahead of them, with PYTHONPATH to match.
+            "PATH": os.environ.get("TEST_SERVER_PATH", "/usr/bin:/bin"),
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
             "PORT": str(port),
             "PYTHONDONTWRITEBYTECODE": "1",
             "WEB_CONCURRENCY": "2",
@@ -238,3 +241,14 @@ def start_server(services, tmp_path):
     yield start
     for server in servers:
         server.terminate()
+
+
+@pytest.fixture
+def black_hole():
+    """A port that accepts TCP connections and then never says anything,
+    like a database behind a dead proxy: the worst case for start-up."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    yield listener.getsockname()[1]
+    listener.close()

@@ -4,7 +4,6 @@ import json
 import threading
 import time
 
-import psycopg
 import pytest
 
 SECURITY_HEADERS = {

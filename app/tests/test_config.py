@@ -62,6 +62,20 @@ def test_database_url_takes_the_password_from_db_password():
         ({"REDIS_URL": "redis://h", "REDIS_HOST": "h"}, "Only one of REDIS_URL or REDIS_HOST"),
         ({"REDIS_HOST": "h", "REDIS_TLS": "maybe"}, "REDIS_TLS='maybe' is not a boolean"),
         ({"REDIS_HOST": "h", "REDIS_TLS_CA_FILE": "/ca.pem"}, "TLS is off"),
+        ({"REDIS_HOST": "h", "REDIS_TLS_CA_CERT": "-----BEGIN CERTIFICATE-----"}, "REDIS_TLS_CA_CERT is set but TLS is off"),
+        ({"REDIS_TLS_CA_CERT": "-----BEGIN CERTIFICATE-----"}, "REDIS_TLS_CA_CERT is set but REDIS_HOST is not"),
+        ({"REDIS_HOST": "h", "REDIS_TLS": "true", "REDIS_TLS_CA_FILE": "/ca.pem",
+          "REDIS_TLS_CA_CERT": "-----BEGIN CERTIFICATE-----"},
+         "Only one of REDIS_TLS_CA_FILE or REDIS_TLS_CA_CERT can be provided; both are set"),
+        ({"REDIS_HOST": "h", "REDIS_TLS": "true", "REDIS_TLS_CA_CERT": "/etc/ssl/ca.pem"},
+         "REDIS_TLS_CA_CERT is not PEM certificate text"),
+        # Line breaks escaped as \n, as a shell or a console can pass them
+        ({"REDIS_URL": "rediss://h", "REDIS_TLS_CA_CERT": "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----"},
+         "REDIS_TLS_CA_CERT holds no valid PEM certificate"),
+        ({"DATABASE_URL": "postgresql://h/d", "DB_AUTH_FAILURE_THRESHOLD": "-1"},
+         "DB_AUTH_FAILURE_THRESHOLD='-1' is out of range"),
+        ({"DATABASE_URL": "postgresql://h/d", "DB_AUTH_FAILURE_MIN_SECONDS": "soon"},
+         "DB_AUTH_FAILURE_MIN_SECONDS='soon' is not a number"),
         ({"REDIS_URL": "http://h"}, "REDIS_URL must start with"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' is not allowed"),
     ],
@@ -70,6 +84,13 @@ def test_invalid_settings_name_the_variable(env, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("?", r"\?")) as info:
         load_settings(env)
     assert "hunter2" not in str(info.value)
+
+
+def test_rejected_credentials_fail_liveness_after_three_over_thirty_seconds_by_default():
+    db = load_settings({"DATABASE_URL": "postgresql://u@h/d"}).database
+    assert (db.auth_failure_threshold, db.auth_failure_min_seconds) == (3, 30.0)
+    db = load_settings({"DATABASE_URL": "postgresql://u@h/d", "DB_AUTH_FAILURE_THRESHOLD": "0"}).database
+    assert db.auth_failure_threshold == 0  # off
 
 
 def test_redis_from_parts_with_tls_and_password():

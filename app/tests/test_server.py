@@ -9,19 +9,6 @@ import time
 
 import pytest
 
-from conftest import wait_for_status
-
-
-@pytest.fixture
-def black_hole():
-    """A port that accepts TCP connections and then never says anything,
-    like a database behind a dead proxy: the worst case for start-up."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    yield listener.getsockname()[1]
-    listener.close()
-
 
 def test_starts_and_answers_healthz_with_no_database_configured(start_server):
     server = start_server({})
@@ -94,6 +81,21 @@ def test_oversized_bodies_are_413_with_or_without_content_length(start_server):
     chunked = conn.getresponse()
     assert chunked.status == 413
     assert json.loads(chunked.read())["error"] == "payload_too_large"
+    conn.close()
+
+
+def test_bodies_within_the_limit_are_read_whole_however_they_arrive(start_server):
+    server = start_server({})  # no database: a body that parses gets as far as validation
+    body = json.dumps({"username": "x"}).encode()
+    exact = body.ljust(1024 * 1024, b" ")
+    resp = server.request("POST", "/api/users", body=exact, headers={"Content-Type": "application/json"})
+    assert resp.status == 400 and resp.json()["fields"] == {"username": "must be 3 to 64 characters long"}
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("POST", "/api/users", body=(body[i:i + 3] for i in range(0, len(body), 3)),
+                 encode_chunked=True, headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    chunked = conn.getresponse()
+    assert chunked.status == 400 and json.loads(chunked.read())["error"] == "validation_failed"
     conn.close()
 
 
