@@ -15,6 +15,7 @@ PACKAGES=(
   wrk
   curl
   openssl
+  iproute2
 )
 
 SUDO=""
