@@ -18,6 +18,7 @@ bind = [f"0.0.0.0:{_server.port}"]
 # Threaded workers: a request waiting on PostgreSQL or Redis holds a thread,
 # not a whole process. One process per usable CPU (WEB_CONCURRENCY), several
 # threads each (GUNICORN_THREADS).
+# Note: gunicorn runs gthread whenever threads > 1, even if sync is asked for.
 worker_class = "gthread"
 workers = _server.workers
 threads = _server.threads
