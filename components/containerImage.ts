@@ -87,8 +87,12 @@ export class ContainerImage extends pulumi.ComponentResource {
     readonly tag: string;
 
     constructor(name: string, args: ContainerImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("flask-multicloud:index:ContainerImage", name, {}, opts);
         const context = args.context ?? "app";
+        if (!fs.existsSync(path.join(context, "Dockerfile"))) {
+            // A user error (app/ replaced or moved), so no stack trace: say what is missing and where.
+            throw new pulumi.RunError(`ContainerImage: no Dockerfile in the build context "${path.resolve(context)}"; the service to deploy must be a directory with a Dockerfile (see app/)`);
+        }
+        super("flask-multicloud:index:ContainerImage", name, {}, opts);
         const version = sourceVersion(context);
         this.tag = version.tag;
 

@@ -1,6 +1,7 @@
 // `npm run plan -- <stack> [--set key=value ...] [--json]`: shows what a stack
 // would declare, offline. Exit 1 with the problems on stderr for invalid settings.
 import { parseArgs } from "util"; // Node's own argument parser: no dependency needed
+import { RunError } from "@pulumi/pulumi/errors";
 import { SettingsError } from "../components/settings";
 import { REDACTED, Render, RenderUsageError, UNKNOWN, renderStack, stackNames } from "./render";
 
@@ -69,9 +70,9 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
     } catch (e) {
-        if (e instanceof SettingsError || e instanceof RenderUsageError) {
+        if (e instanceof SettingsError || e instanceof RenderUsageError || RunError.isInstance(e)) {
             process.stderr.write(`${e.message}\n`);
-            return e instanceof SettingsError ? 1 : 2;
+            return e instanceof RenderUsageError ? 2 : 1;
         }
         throw e;
     }

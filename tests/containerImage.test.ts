@@ -4,7 +4,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { contentHash, sourceVersion } from "../components/containerImage";
+import { RunError } from "@pulumi/pulumi/errors";
+import { ContainerImage, contentHash, sourceVersion } from "../components/containerImage";
 import { REDACTED, computed, render } from "./harness";
 
 const IMAGE = "docker:index/image:Image";
@@ -64,6 +65,18 @@ describe("ContainerImage", () => {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
         });
+    });
+
+    it("stops with a clear error, before building, when the build context has no Dockerfile", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-empty-"));
+        try {
+            assert.throws(
+                () => new ContainerImage("x", { repository: "r", registry: { server: "s", username: "u", password: "p" }, context: dir }),
+                (e: Error) => RunError.isInstance(e) && e.message.includes(`no Dockerfile in the build context "${dir}"`),
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     for (const [stack, overrides] of [
