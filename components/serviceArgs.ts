@@ -1,6 +1,7 @@
 // The contract both targets share: the same argument and output names for the
 // same ideas, so switching clouds is one config line.
 import * as pulumi from "@pulumi/pulumi";
+import { Settings } from "./settings";
 
 /** Arguments every service target takes. Sizes are already validated for the target's cloud. */
 export interface ServiceArgs {
@@ -46,4 +47,18 @@ export interface TargetOutputs {
     readonly cacheEndpoint?: pulumi.Output<string>;
     /** Anything else the target wants to report (cluster, log group, DNS records). */
     readonly extra: Readonly<Record<string, pulumi.Output<unknown>>>;
+}
+
+/** The settings every target passes to its service unchanged, under the same names. */
+export function commonServiceArgs(s: Settings): Pick<ServiceArgs, "port" | "cpu" | "memory" | "minInstances" | "maxInstances" | "concurrency" | "protect" | "public"> {
+    return {
+        port: s.port,
+        cpu: s.cpu,
+        memory: s.memory,
+        minInstances: s.minInstances,
+        maxInstances: s.maxInstances,
+        concurrency: s.concurrency,
+        protect: s.protect,
+        public: s.public,
+    };
 }

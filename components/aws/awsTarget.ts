@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage } from "../containerImage";
-import { TargetOutputs } from "../serviceArgs";
+import { TargetOutputs, commonServiceArgs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
 import { Alarms } from "./alarms";
 import { Cache } from "./cache";
@@ -64,19 +64,12 @@ export class AwsTarget extends pulumi.ComponentResource {
             `${name}-service`,
             {
                 image: image.ref,
-                port: settings.port,
-                cpu: settings.cpu,
-                memory: settings.memory,
-                minInstances: settings.minInstances,
-                maxInstances: settings.maxInstances,
-                concurrency: settings.concurrency,
+                ...commonServiceArgs(settings),
                 cpuTarget: settings.cpuTarget,
                 env: { ...settings.env, APP_ENV: pulumi.getStack(), ...data.env },
                 secrets: Object.fromEntries(Object.entries(settings.secrets).map(([k, v]) => [k, pulumi.secret(v.reveal())])),
                 secretReferences: data.secretReferences,
                 domain: settings.domain,
-                protect: settings.protect,
-                public: settings.public,
                 subnetIds: network.privateSubnetIds,
                 securityGroupId: network.taskSecurityGroupId,
                 targetGroupArn: lb.targetGroupArn,

@@ -5,7 +5,7 @@
 // and nothing else; public invocation only when `public` says so.
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage } from "../containerImage";
-import { TargetOutputs } from "../serviceArgs";
+import { TargetOutputs, commonServiceArgs } from "../serviceArgs";
 import { GcpSettings, Settings } from "../settings";
 import { ArtifactRepository } from "./artifactRepository";
 import { MemorystoreCache } from "./cache";
@@ -134,16 +134,9 @@ export class GcpTarget extends pulumi.ComponentResource {
                 serviceName: gcpId(stackId, 49),
                 image: image.ref,
                 serviceAccount: identity.email,
-                port: s.port,
-                cpu: s.cpu,
-                memory: s.memory,
-                minInstances: s.minInstances,
-                maxInstances: s.maxInstances,
-                concurrency: s.concurrency,
+                ...commonServiceArgs(s),
                 env,
                 secrets: secrets.refs,
-                protect: s.protect,
-                public: s.public,
                 ingress: gcp.ingress,
                 cpuAlwaysAllocated: gcp.cpuAlwaysAllocated,
                 requestTimeout: gcp.requestTimeout,
