@@ -1,6 +1,8 @@
 // The ECS service on AWS: sizing, the container's hardening, secrets by
 // reference, least-privilege roles, autoscaling, the registry and the outputs.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { requestsPerTargetPerMinute } from "../components/aws/fargateService";
 import { RenderedResource } from "../scripts/render";
 import { REDACTED, Rendered, computed, parseJson, render } from "./harness";
@@ -92,9 +94,12 @@ describe("AWS ECS service", () => {
             assert.deepStrictEqual(task(r).inputs.volumes, [{ name: "tmp" }]);
         });
 
-        it("checks /healthz with python on the app port (the image has no curl)", async () => {
+        it("checks /healthz on the app port with the interpreter the image's own HEALTHCHECK uses (the image has no curl)", async () => {
             const c = container(await render("prod", "port=9000"));
-            assert.deepStrictEqual(c.healthCheck.command.slice(0, 3), ["CMD", "python", "-c"]);
+            const dockerfile = fs.readFileSync(path.join(__dirname, "..", "app", "Dockerfile"), "utf8");
+            const imageCheck = /HEALTHCHECK[^\n]*\\\n\s*CMD \["([^"]+)", "-c"/.exec(dockerfile);
+            assert.ok(imageCheck, "app/Dockerfile has an exec-form HEALTHCHECK");
+            assert.deepStrictEqual(c.healthCheck.command.slice(0, 3), ["CMD", imageCheck[1], "-c"]);
             assert.match(c.healthCheck.command[3], /urlopen\('http:\/\/127\.0\.0\.1:9000\/healthz'/);
             assert.deepStrictEqual(c.portMappings.map((p) => p.containerPort), [9000]);
         });
