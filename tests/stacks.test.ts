@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { SettingsError, parseSettings } from "../components/settings";
+import { parse as parseYaml } from "yaml";
+import { KEYS, SettingsError, parseSettings } from "../components/settings";
 import { readRawConfig } from "../components/stackConfig";
 import { applyOverride, readStackConfig, renderStack, stackNames } from "../scripts/render";
 import { REDACTED, render, renderError } from "./harness";
@@ -40,6 +41,16 @@ describe("stack files", () => {
             });
         });
     }
+
+    it("Pulumi.yaml declares every setting with a type and description, except the maps Pulumi cannot type", () => {
+        const project = parseYaml(fs.readFileSync("Pulumi.yaml", "utf8")) as { config: Record<string, { type?: string; description?: string }> };
+        const maps = ["env", "secrets", "deployments"];
+        assert.deepStrictEqual(Object.keys(project.config).sort(), Object.keys(KEYS).filter((k) => !maps.includes(k)).sort());
+        for (const [key, decl] of Object.entries(project.config)) {
+            assert.ok(["string", "integer", "boolean"].includes(decl.type ?? ""), `${key} has a Pulumi config type`);
+            assert.ok((decl.description ?? "").length > 10, `${key} has a description`);
+        }
+    });
 
     it("dev runs on Google Cloud at the small size and scales to zero", async () => {
         const r = await render("dev");
