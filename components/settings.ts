@@ -244,7 +244,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
     if (cloud !== undefined) {
         for (const key of Object.keys(raw.project)) {
             const scope = KEYS[key];
-            if (scope !== undefined && scope !== "both" && scope !== cloud) {
+            if (scope !== undefined && scope !== "both" && scope !== cloud && isExplicit(key, raw.project[key])) {
                 warnings.push(`${key} applies only to cloud ${scope}; it is ignored on ${cloud}`);
             }
         }
@@ -331,7 +331,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
         const example = cloud === "aws" ? "an RDS instance class such as db.t4g.small" : "a Cloud SQL tier such as db-custom-1-3840 or db-f1-micro";
         const instance = r.pattern("dbInstance", instancePattern, example, DEFAULTS.dbInstance[cloud]);
         database = { engine: "postgres", instance: instance ?? DEFAULTS.dbInstance[cloud], storageGb: dbStorageGb ?? DEFAULTS.dbStorageGb };
-    } else if (raw.project.dbInstance !== undefined || raw.project.dbStorageGb !== undefined) {
+    } else if (isExplicit("dbInstance", raw.project.dbInstance) || isExplicit("dbStorageGb", raw.project.dbStorageGb)) {
         warnings.push("dbInstance/dbStorageGb are ignored because database is none");
     }
 
@@ -360,6 +360,20 @@ export function parseSettings(raw: RawConfig): ParseResult {
         ...(gcp ? { gcp } : {}),
     };
     return { settings, warnings };
+}
+
+/**
+ * Whether a stack set this value rather than leaving it to the default. Pulumi
+ * fills every declared setting a stack leaves out with the default from
+ * Pulumi.yaml (which mirrors DEFAULTS, or is "" for "unset"), so "present" is
+ * not the same as "chosen".
+ */
+function isExplicit(key: string, value: string | undefined): boolean {
+    if (value === undefined || value === "") {
+        return false;
+    }
+    const fallback = (DEFAULTS as Record<string, unknown>)[key];
+    return fallback === undefined || typeof fallback === "object" || String(fallback) !== value;
 }
 
 /** `{ key: value }` when the value is set, `{}` otherwise, so absent settings stay absent. */

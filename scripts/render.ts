@@ -88,7 +88,20 @@ export function readStackConfig(root: string, project: string, stack: string): S
             secretKeys.add(key);
         }
     }
+    applyProjectDefaults(root, project, config);
     return { config, secretKeys };
+}
+
+/** As Pulumi does: every setting Pulumi.yaml declares with a default, and the stack leaves out, gets that default. */
+function applyProjectDefaults(root: string, project: string, config: Record<string, string>): void {
+    const doc = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config?: Record<string, { default?: unknown } | unknown> };
+    for (const [rawKey, decl] of Object.entries(doc.config ?? {})) {
+        const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+        const fallback = decl !== null && typeof decl === "object" && "default" in decl ? (decl as { default?: unknown }).default : undefined;
+        if (config[key] === undefined && fallback !== undefined && fallback !== null) {
+            config[key] = String(fallback);
+        }
+    }
 }
 
 function mapSecure(value: unknown, onSecure: () => string): unknown {

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { KEYS, SettingsError, parseSettings } from "../components/settings";
+import { DEFAULTS, KEYS, SettingsError, parseSettings } from "../components/settings";
 import { readRawConfig } from "../components/stackConfig";
 import { applyOverride, readStackConfig, renderStack, stackNames } from "../scripts/render";
 import { REDACTED, render, renderError } from "./harness";
@@ -50,6 +50,29 @@ describe("stack files", () => {
             assert.ok(["string", "integer", "boolean"].includes(decl.type ?? ""), `${key} has a Pulumi config type`);
             assert.ok((decl.description ?? "").length > 10, `${key} has a description`);
         }
+    });
+
+    it("Pulumi.yaml's defaults are the code's DEFAULTS, so a stack that leaves a setting out is never rejected by Pulumi", () => {
+        const project = parseYaml(fs.readFileSync("Pulumi.yaml", "utf8")) as { config: Record<string, { default?: unknown }> };
+        const defaults = DEFAULTS as Record<string, unknown>;
+        for (const [key, decl] of Object.entries(project.config)) {
+            if (key === "cloud") {
+                assert.ok(!("default" in decl), "cloud is required: Pulumi itself reports a stack without it");
+                continue;
+            }
+            // Pulumi reports a declared setting with no default as missing from every stack that leaves it out.
+            assert.ok("default" in decl, `${key} needs a default in Pulumi.yaml`);
+            const code = defaults[key];
+            const expected = code === undefined || typeof code === "object" ? "" : String(code);
+            assert.strictEqual(String(decl.default), expected, `${key}: Pulumi.yaml default must equal DEFAULTS.${key} (or "" when the code has none)`);
+        }
+    });
+
+    it("treats Pulumi.yaml's defaults as unset, so they raise no warning on the other cloud", async () => {
+        const dev = await render("dev");
+        assert.deepStrictEqual(dev.render.warnings, []);
+        const explicit = await render("dev", "natGateways=single");
+        assert.deepStrictEqual(explicit.render.warnings, ["natGateways applies only to cloud aws; it is ignored on gcp"]);
     });
 
     it("dev runs on Google Cloud at the small size and scales to zero", async () => {
