@@ -21,7 +21,7 @@ export interface ContainerImageArgs {
     /** Repository address without a tag, e.g. `<server>/app`. */
     readonly repository: pulumi.Input<string>;
     readonly registry: RegistryAccess;
-    /** Build context directory. @default "app" */
+    /** Build context directory. @default DEFAULT_CONTEXT ("app") */
     readonly context?: string;
     /** Target platform: Fargate x86 and Cloud Run both run linux/amd64. @default "linux/amd64" */
     readonly platform?: string;
@@ -80,6 +80,20 @@ export function contentHash(dir: string): string {
     return hash.digest("hex").slice(0, 12);
 }
 
+/** The service every target deploys. */
+export const DEFAULT_CONTEXT = "app";
+
+/**
+ * Stops the program, without a stack trace, when the build context has no
+ * Dockerfile (app/ replaced or moved). Targets call it before declaring
+ * anything, so a broken fork fails before any resource exists.
+ */
+export function checkBuildContext(context: string = DEFAULT_CONTEXT): void {
+    if (!fs.existsSync(path.join(context, "Dockerfile"))) {
+        throw new pulumi.RunError(`ContainerImage: no Dockerfile in the build context "${path.resolve(context)}"; the service to deploy must be a directory with a Dockerfile (see app/)`);
+    }
+}
+
 export class ContainerImage extends pulumi.ComponentResource {
     /** Digest-pinned reference, `repository@sha256:...`: what targets deploy. */
     readonly ref: pulumi.Output<string>;
@@ -87,11 +101,8 @@ export class ContainerImage extends pulumi.ComponentResource {
     readonly tag: string;
 
     constructor(name: string, args: ContainerImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        const context = args.context ?? "app";
-        if (!fs.existsSync(path.join(context, "Dockerfile"))) {
-            // A user error (app/ replaced or moved), so no stack trace: say what is missing and where.
-            throw new pulumi.RunError(`ContainerImage: no Dockerfile in the build context "${path.resolve(context)}"; the service to deploy must be a directory with a Dockerfile (see app/)`);
-        }
+        const context = args.context ?? DEFAULT_CONTEXT;
+        checkBuildContext(context);
         super("flask-multicloud:index:ContainerImage", name, {}, opts);
         const version = sourceVersion(context);
         this.tag = version.tag;

@@ -4,7 +4,11 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { RunError } from "@pulumi/pulumi/errors";
+import { AwsTarget } from "../components/aws/awsTarget";
+import { GcpTarget } from "../components/gcp/gcpTarget";
+import { parseSettings } from "../components/settings";
 import { ContainerImage, contentHash, sourceVersion } from "../components/containerImage";
 import { REDACTED, computed, render } from "./harness";
 
@@ -78,6 +82,25 @@ describe("ContainerImage", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
+
+    for (const cloud of ["aws", "gcp"] as const) {
+        it(`makes the ${cloud} target stop before declaring anything when app/ has no Dockerfile`, async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fork-without-app-"));
+            const cwd = process.cwd();
+            let registered = 0;
+            await pulumi.runtime.setMocks({ newResource: (a) => (registered++, { id: "x", state: a.inputs }), call: () => ({}) }, "flask-multicloud", "t", true);
+            const providers: Record<string, string> = cloud === "aws" ? { "aws:region": "us-east-1" } : { "gcp:project": "acme-dev-1", "gcp:region": "europe-west1" };
+            const { settings } = parseSettings({ project: { cloud }, providers, secretPaths: new Set() });
+            process.chdir(dir);
+            try {
+                assert.throws(() => (cloud === "aws" ? new AwsTarget("app", { settings }) : new GcpTarget("app", { settings })), /no Dockerfile in the build context/);
+            } finally {
+                process.chdir(cwd);
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+            assert.strictEqual(registered, 0);
+        });
+    }
 
     for (const [stack, overrides] of [
         ["prod", []],

@@ -2,7 +2,7 @@
 // data tier -> Fargate service -> alarms -> outputs. Each step is one component.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerImage } from "../containerImage";
+import { ContainerImage, checkBuildContext } from "../containerImage";
 import { TargetOutputs, commonServiceArgs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
 import { Alarms } from "./alarms";
@@ -30,6 +30,7 @@ export class AwsTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
 
     constructor(name: string, args: AwsTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+        checkBuildContext();
         super("flask-multicloud:aws:AwsTarget", name, {}, opts);
         const settings = args.settings;
         const awsSettings = requireAwsSettings(settings);

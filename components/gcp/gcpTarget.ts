@@ -4,7 +4,7 @@
 // the service runs as its own account, which can read this stack's secrets
 // and nothing else; public invocation only when `public` says so.
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerImage } from "../containerImage";
+import { ContainerImage, checkBuildContext } from "../containerImage";
 import { TargetOutputs, commonServiceArgs } from "../serviceArgs";
 import { GcpSettings, Settings } from "../settings";
 import { ArtifactRepository } from "./artifactRepository";
@@ -31,6 +31,7 @@ export class GcpTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
 
     constructor(name: string, args: GcpTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+        checkBuildContext();
         super("flask-multicloud:gcp:GcpTarget", name, {}, opts);
         const s = args.settings;
         if (s.gcp === undefined) {
