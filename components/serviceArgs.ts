@@ -62,3 +62,8 @@ export function commonServiceArgs(s: Settings): Pick<ServiceArgs, "port" | "cpu"
         public: s.public,
     };
 }
+
+/** The stack's secret settings as Pulumi secrets, the only form a target may hand on. */
+export function secretInputs(s: Settings): Record<string, pulumi.Input<string>> {
+    return Object.fromEntries(Object.entries(s.secrets).map(([name, value]) => [name, pulumi.secret(value.reveal())]));
+}

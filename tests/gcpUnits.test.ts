@@ -3,11 +3,11 @@
 import * as assert from "assert";
 import { PRESETS, SIZE_NAMES } from "../components/sizing";
 import { cloudRunCpu, cloudRunMemory, executionEnvironment, INGRESS } from "../components/gcp/cloudRunService";
-import { gcpId } from "../components/gcp/naming";
+import { safeId } from "../components/naming";
 import { requiredApis } from "../components/gcp/projectApis";
 
 describe("Google Cloud target rules", () => {
-    describe("gcpId", () => {
+    describe("safeId", () => {
         const cases: Array<[string[], number, string]> = [
             [["flask-multicloud", "dev"], 63, "flask-multicloud-dev"],
             [["My_Project", "Prod.EU"], 63, "my-project-prod-eu"],
@@ -18,7 +18,7 @@ describe("Google Cloud target rules", () => {
         ];
         for (const [parts, max, want] of cases) {
             it(`${JSON.stringify(parts)} within ${max} -> ${want}`, () => {
-                const id = gcpId(parts, max);
+                const id = safeId(parts, max);
                 assert.strictEqual(id, want);
                 assert.ok(id.length <= max);
                 assert.match(id, /^[a-z]([a-z0-9-]*[a-z0-9])?$/);

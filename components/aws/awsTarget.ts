@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage, checkBuildContext } from "../containerImage";
-import { TargetOutputs, commonServiceArgs } from "../serviceArgs";
+import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
 import { Alarms } from "./alarms";
 import { Cache } from "./cache";
@@ -68,7 +68,7 @@ export class AwsTarget extends pulumi.ComponentResource {
                 ...commonServiceArgs(settings),
                 cpuTarget: settings.cpuTarget,
                 env: { ...settings.env, APP_ENV: pulumi.getStack(), ...data.env },
-                secrets: Object.fromEntries(Object.entries(settings.secrets).map(([k, v]) => [k, pulumi.secret(v.reveal())])),
+                secrets: secretInputs(settings),
                 secretReferences: data.secretReferences,
                 domain: settings.domain,
                 subnetIds: network.privateSubnetIds,

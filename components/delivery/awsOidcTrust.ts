@@ -4,7 +4,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsDeployerPolicy } from "./awsDeployerPolicy";
-import { PULUMI_OIDC_HOST_PATH, PULUMI_OIDC_ISSUER, StackIdentity, cloudId, pulumiAudience, subjectPattern } from "./pulumiOidc";
+import { safeId } from "../naming";
+import { PULUMI_OIDC_HOST_PATH, PULUMI_OIDC_ISSUER, StackIdentity, pulumiAudience, subjectPattern } from "./pulumiOidc";
 
 export interface AwsOidcTrustArgs {
     /** The stack whose deployments may assume the role. */
@@ -41,7 +42,7 @@ export class AwsOidcTrust extends pulumi.ComponentResource {
 
         this.roleArn = role.arn;
         // RoleSessionName allows [\w+=,.@-], at most 64 characters.
-        this.sessionName = cloudId(`pulumi-deployments-${args.identity.stack}`, 64);
+        this.sessionName = safeId(["pulumi-deployments", args.identity.stack], 64);
         this.registerOutputs({ roleArn: this.roleArn, providerArn: this.providerArn });
     }
 

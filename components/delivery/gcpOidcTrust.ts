@@ -4,7 +4,8 @@
 // account those tokens may impersonate.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { PULUMI_OIDC_ISSUER, StackIdentity, cloudId, longestSubject, pulumiAudience, subjectPrefix } from "./pulumiOidc";
+import { safeId } from "../naming";
+import { PULUMI_OIDC_ISSUER, StackIdentity, longestSubject, pulumiAudience, subjectPrefix } from "./pulumiOidc";
 
 /**
  * Project roles the DEPLOYER service account gets: what `pulumi up` of the
@@ -56,13 +57,13 @@ export class GcpOidcTrust extends pulumi.ComponentResource {
         const parent = { parent: this };
         const { identity, project } = args;
         // One pool per stack: stacks sharing a project never share a trust. IDs are 4-32 characters.
-        const poolId = cloudId(`pulumi-${identity.stack}`, 32);
+        const poolId = safeId(["pulumi", identity.stack], 32);
 
         // Left enabled on destroy: other stacks and people in the project may rely on them.
         const apis = GCP_FEDERATION_APIS.map((api) => new gcp.projects.Service(`${name}-${api.split(".")[0]}-api`, { project, service: api, disableOnDestroy: false }, parent));
         const pool = new gcp.iam.WorkloadIdentityPool(
             `${name}-pool`,
-            { project, workloadIdentityPoolId: poolId, displayName: cloudId(`Pulumi ${identity.stack}`, 32), description: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
+            { project, workloadIdentityPoolId: poolId, displayName: safeId(["Pulumi", identity.stack], 32), description: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
             { parent: this, dependsOn: apis },
         );
         const provider = new gcp.iam.WorkloadIdentityPoolProvider(
@@ -80,7 +81,7 @@ export class GcpOidcTrust extends pulumi.ComponentResource {
         );
         const account = new gcp.serviceaccount.Account(
             `${name}-deployer`,
-            { project, accountId: cloudId(`pulumi-deploy-${identity.stack}`, 30), displayName: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
+            { project, accountId: safeId(["pulumi-deploy", identity.stack], 30), displayName: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
             parent,
         );
         new gcp.serviceaccount.IAMMember(

@@ -48,12 +48,3 @@ export function subjectPattern(id: StackIdentity): string {
 export function longestSubject(id: StackIdentity): string {
     return `${subjectPrefix(id)}operation:refresh:scope:write`;
 }
-
-/** Lower-case letters, digits and hyphens only, at most `max` characters, no trailing hyphen. */
-export function cloudId(value: string, max: number): string {
-    return value
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, "-")
-        .slice(0, max)
-        .replace(/-+$/, "");
-}

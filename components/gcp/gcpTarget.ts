@@ -5,14 +5,14 @@
 // and nothing else; public invocation only when `public` says so.
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage, checkBuildContext } from "../containerImage";
-import { TargetOutputs, commonServiceArgs } from "../serviceArgs";
+import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { GcpSettings, Settings } from "../settings";
 import { ArtifactRepository } from "./artifactRepository";
 import { MemorystoreCache } from "./cache";
 import { CloudRunService } from "./cloudRunService";
 import { CloudSqlDatabase } from "./database";
 import { ServiceDomain } from "./domain";
-import { gcpId } from "./naming";
+import { safeId } from "../naming";
 import { PrivateNetwork } from "./network";
 import { ProjectApis, requiredApis } from "./projectApis";
 import { ServiceIdentity } from "./serviceIdentity";
@@ -48,12 +48,12 @@ export class GcpTarget extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const registry = new ArtifactRepository(`${name}-registry`, { project, region, apis, repositoryId: gcpId(stackId, 63) }, { parent: this });
+        const registry = new ArtifactRepository(`${name}-registry`, { project, region, apis, repositoryId: safeId(stackId, 63) }, { parent: this });
         const image = new ContainerImage(`${name}-image`, { repository: registry.imageRepository, registry: registry.registry }, { parent: this });
 
         const identity = new ServiceIdentity(
             `${name}-identity`,
-            { project, apis, accountId: `${gcpId(stackId, 26)}-run`, description: `Cloud Run service ${pulumi.getProject()} (${pulumi.getStack()})` },
+            { project, apis, accountId: `${safeId(stackId, 26)}-run`, description: `Cloud Run service ${pulumi.getProject()} (${pulumi.getStack()})` },
             { parent: this },
         );
 
@@ -96,9 +96,7 @@ export class GcpTarget extends pulumi.ComponentResource {
 
         // The same environment names as on AWS; passwords only by secret reference.
         const env: Record<string, pulumi.Input<string>> = { APP_ENV: pulumi.getStack(), ...s.env };
-        const secretValues: Record<string, pulumi.Input<string>> = Object.fromEntries(
-            Object.entries(s.secrets).map(([key, value]) => [key, pulumi.secret(value.reveal())]),
-        );
+        const secretValues = secretInputs(s);
         if (database) {
             Object.assign(env, {
                 DB_HOST: database.host,
@@ -122,7 +120,7 @@ export class GcpTarget extends pulumi.ComponentResource {
 
         const secrets = new ServiceSecrets(
             `${name}-secrets`,
-            { project, apis, idPrefix: gcpId(stackId, 200), values: secretValues, accessor: identity.member },
+            { project, apis, idPrefix: safeId(stackId, 200), values: secretValues, accessor: identity.member },
             { parent: this },
         );
 
@@ -132,7 +130,7 @@ export class GcpTarget extends pulumi.ComponentResource {
                 project,
                 region,
                 apis,
-                serviceName: gcpId(stackId, 49),
+                serviceName: safeId(stackId, 49),
                 image: image.ref,
                 serviceAccount: identity.email,
                 ...commonServiceArgs(s),
