@@ -8,14 +8,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import type { RenderedResource } from "./render";
 
-/** One resource as the render reports it. */
-export interface RenderedResourceDoc {
-    readonly type: string;
-    readonly name: string;
-    readonly parent: string | null;
-    readonly inputs: Record<string, unknown>;
-}
+/** One resource as the render reports it (a type-only import: the diff never loads Pulumi). */
+export type RenderedResourceDoc = RenderedResource;
 
 /** The JSON document `npm run plan -- <stack> --json` prints, or a failed render. */
 export interface RenderDoc {

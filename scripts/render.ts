@@ -47,15 +47,25 @@ export interface RenderOptions {
 export class RenderUsageError extends Error {}
 
 interface StackConfig {
+    project: string;
     config: Record<string, string>;
     secretKeys: Set<string>;
 }
 
 const ROOT = path.resolve(__dirname, "..");
 
-export function projectName(root = ROOT): string {
-    const doc = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string };
-    return doc.name;
+interface ProjectFile {
+    readonly name: string;
+    readonly config?: Record<string, unknown>;
+}
+
+function readProjectFile(root: string): ProjectFile {
+    return parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+/** A config key as the runtime sees it: project keys get the project's namespace. */
+function qualify(project: string, rawKey: string): string {
+    return rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
 }
 
 export function stackNames(root = ROOT): string[] {
@@ -66,17 +76,19 @@ export function stackNames(root = ROOT): string[] {
         .sort();
 }
 
-/** Reads `Pulumi.<stack>.yaml` into the flat config map the Pulumi runtime uses. */
-export function readStackConfig(root: string, project: string, stack: string): StackConfig {
+/** Reads `Pulumi.<stack>.yaml`, with Pulumi.yaml's defaults, into the flat config map the Pulumi runtime uses. */
+export function readStackConfig(root: string, stack: string): StackConfig {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new RenderUsageError(`no stack file Pulumi.${stack}.yaml; stacks here: ${stackNames(root).join(", ")}`);
     }
+    const projectFile = readProjectFile(root);
+    const project = projectFile.name;
     const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys = new Set<string>();
     for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
-        const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+        const key = qualify(project, rawKey);
         let sawSecret = false;
         // Encrypted values cannot be decrypted offline; they stand in as a placeholder.
         const plain = mapSecure(value, () => {
@@ -88,15 +100,14 @@ export function readStackConfig(root: string, project: string, stack: string): S
             secretKeys.add(key);
         }
     }
-    applyProjectDefaults(root, project, config);
-    return { config, secretKeys };
+    applyProjectDefaults(projectFile, config);
+    return { project, config, secretKeys };
 }
 
 /** As Pulumi does: every setting Pulumi.yaml declares with a default, and the stack leaves out, gets that default. */
-function applyProjectDefaults(root: string, project: string, config: Record<string, string>): void {
-    const doc = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config?: Record<string, { default?: unknown } | unknown> };
-    for (const [rawKey, decl] of Object.entries(doc.config ?? {})) {
-        const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+function applyProjectDefaults(projectFile: ProjectFile, config: Record<string, string>): void {
+    for (const [rawKey, decl] of Object.entries(projectFile.config ?? {})) {
+        const key = qualify(projectFile.name, rawKey);
         const fallback = decl !== null && typeof decl === "object" && "default" in decl ? (decl as { default?: unknown }).default : undefined;
         if (config[key] === undefined && fallback !== undefined && fallback !== null) {
             config[key] = String(fallback);
@@ -222,8 +233,8 @@ type Program = () => Promise<Record<string, unknown>> | Record<string, unknown>;
  */
 export async function renderStack(opts: RenderOptions): Promise<Render> {
     const root = opts.root ?? ROOT;
-    const project = projectName(root);
-    const cfg = readStackConfig(root, project, opts.stack);
+    const cfg = readStackConfig(root, opts.stack);
+    const project = cfg.project;
     for (const o of opts.overrides ?? []) {
         applyOverride(cfg, project, o);
     }

@@ -4,13 +4,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { RunError } from "@pulumi/pulumi/errors";
 import { AwsTarget } from "../components/aws/awsTarget";
 import { GcpTarget } from "../components/gcp/gcpTarget";
 import { parseSettings } from "../components/settings";
 import { ContainerImage, contentHash, sourceVersion } from "../components/containerImage";
-import { REDACTED, computed, render } from "./harness";
+import { REDACTED, computed, countingMocks, render } from "./harness";
 
 const IMAGE = "docker:index/image:Image";
 
@@ -87,8 +86,7 @@ describe("ContainerImage", () => {
         it(`makes the ${cloud} target stop before declaring anything when app/ has no Dockerfile`, async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fork-without-app-"));
             const cwd = process.cwd();
-            let registered = 0;
-            await pulumi.runtime.setMocks({ newResource: (a) => (registered++, { id: "x", state: a.inputs }), call: () => ({}) }, "flask-multicloud", "t", true);
+            const mocks = await countingMocks("t");
             const providers: Record<string, string> = cloud === "aws" ? { "aws:region": "us-east-1" } : { "gcp:project": "acme-dev-1", "gcp:region": "europe-west1" };
             const { settings } = parseSettings({ project: { cloud }, providers, secretPaths: new Set() });
             process.chdir(dir);
@@ -98,7 +96,7 @@ describe("ContainerImage", () => {
                 process.chdir(cwd);
                 fs.rmSync(dir, { recursive: true, force: true });
             }
-            assert.strictEqual(registered, 0);
+            assert.strictEqual(mocks.registered, 0);
         });
     }
 

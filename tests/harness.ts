@@ -1,5 +1,6 @@
 // Shared test helpers: render a stack in-process under mocks and query what it declared.
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { SettingsError } from "../components/settings";
 import { Render, RenderedResource, renderStack } from "../scripts/render";
 
@@ -81,4 +82,25 @@ export async function renderError(stack: string, ...overrides: string[]): Promis
 export function parseJson<T = unknown>(value: unknown): T {
     assert.strictEqual(typeof value, "string", `expected a JSON string, got ${JSON.stringify(value)}`);
     return JSON.parse(value as string) as T;
+}
+
+/**
+ * Plain mocks that echo inputs and count registrations, for tests that run a
+ * piece of the program outside a render (e.g. to prove nothing is declared).
+ */
+export async function countingMocks(stack: string): Promise<{ readonly registered: number }> {
+    const counter = { registered: 0 };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                counter.registered++;
+                return { id: "x", state: args.inputs };
+            },
+            call: () => ({}),
+        },
+        "flask-multicloud",
+        stack,
+        true,
+    );
+    return counter;
 }

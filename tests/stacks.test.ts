@@ -8,7 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { DEFAULTS, KEYS, SettingsError, parseSettings } from "../components/settings";
 import { readRawConfig } from "../components/stackConfig";
 import { applyOverride, readStackConfig, renderStack, stackNames } from "../scripts/render";
-import { REDACTED, render, renderError } from "./harness";
+import { REDACTED, countingMocks, render, renderError } from "./harness";
 
 describe("stack files", () => {
     it("the repository has the dev and prod stacks", () => {
@@ -110,30 +110,18 @@ describe("stack files", () => {
 
     it("the program declares no resource when the settings are invalid", async () => {
         // Run index.ts itself (not the render's up-front validation) and count registrations.
-        let registered = 0;
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    registered++;
-                    return { id: "x", state: args.inputs };
-                },
-                call: () => ({}),
-            },
-            "flask-multicloud",
-            "prod",
-            true,
-        );
-        const cfg = readStackConfig(process.cwd(), "flask-multicloud", "prod");
+        const mocks = await countingMocks("prod");
+        const cfg = readStackConfig(process.cwd(), "prod");
         applyOverride(cfg, "flask-multicloud", "size=huge");
         pulumi.runtime.setAllConfig(cfg.config, [...cfg.secretKeys]);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const program = require("../index") as () => Promise<unknown>;
         await assert.rejects(() => program(), SettingsError);
-        assert.strictEqual(registered, 0);
+        assert.strictEqual(mocks.registered, 0);
     });
 
     it("applies --set overrides the way pulumi config set --path does", () => {
-        const cfg = readStackConfig(process.cwd(), "flask-multicloud", "prod");
+        const cfg = readStackConfig(process.cwd(), "prod");
         applyOverride(cfg, "flask-multicloud", "secrets.API_KEY=x");
         assert.ok(cfg.secretKeys.has("flask-multicloud:secrets"), "--set secrets.* stands for pulumi config set --secret");
         applyOverride(cfg, "flask-multicloud", "deployments.repository=acme/shop");
@@ -174,14 +162,14 @@ describe("stack files", () => {
         });
 
         it("are read as secrets the render cannot decrypt", () => {
-            const cfg = readStackConfig(dir, "flask-multicloud", "mixed");
+            const cfg = readStackConfig(dir, "mixed");
             assert.ok(cfg.secretKeys.has("flask-multicloud:secrets"));
             assert.deepStrictEqual(JSON.parse(cfg.config["flask-multicloud:secrets"]), { API_KEY: REDACTED, TOKEN: "clear-text-token" });
         });
 
         it("catch a clear-text entry next to an encrypted one", async () => {
-            const cfg = readStackConfig(dir, "flask-multicloud", "mixed");
-            await pulumi.runtime.setMocks({ newResource: (a) => ({ id: "x", state: a.inputs }), call: () => ({}) }, "flask-multicloud", "mixed", true);
+            const cfg = readStackConfig(dir, "mixed");
+            await countingMocks("mixed");
             pulumi.runtime.setAllConfig(cfg.config, [...cfg.secretKeys]);
             process.chdir(dir);
             const rawConfig = readRawConfig("flask-multicloud", "mixed");
