@@ -349,15 +349,15 @@ export function parseSettings(raw: RawConfig): ParseResult {
         port: port!,
         env,
         secrets,
-        ...(domain ? { domain } : {}),
+        ...optional("domain", domain),
         protect: protect!,
         highAvailability: highAvailability!,
         public: isPublic!,
-        ...(database ? { database } : {}),
+        ...optional("database", database),
         ...(cacheKind === "redis" ? { cache: { engine: "redis" as const } } : {}),
-        ...(deployments ? { deployments } : {}),
-        ...(aws ? { aws } : {}),
-        ...(gcp ? { gcp } : {}),
+        ...optional("deployments", deployments),
+        ...optional("aws", aws),
+        ...optional("gcp", gcp),
     };
     return { settings, warnings };
 }
@@ -629,6 +629,6 @@ class Reader {
         if (!repoOk || !branchOk || !arnOk) {
             return undefined;
         }
-        return { repository: repository as string, branch: branch as string, paths, ...(providerArn ? { awsOidcProviderArn: providerArn as string } : {}) };
+        return { repository: repository as string, branch: branch as string, paths, ...optional("awsOidcProviderArn", providerArn as string | undefined) };
     }
 }
