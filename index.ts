@@ -1,14 +1,22 @@
 // flask-multicloud: settings -> image -> the one target the settings name -> outputs.
-import { AwsTarget } from "./components/aws/awsTarget";
-import { PulumiDeployments } from "./components/delivery/deployments";
-import { GcpTarget } from "./components/gcp/gcpTarget";
 import { loadSettings } from "./components/stackConfig";
+import type { TargetOutputs } from "./components/serviceArgs";
+import type { Settings } from "./components/settings";
+
+/** Builds the one target the settings name; only that cloud's SDK is loaded. */
+async function buildTarget(settings: Settings): Promise<TargetOutputs> {
+    if (settings.cloud === "aws") {
+        const { AwsTarget } = await import("./components/aws/awsTarget");
+        return new AwsTarget("app", { settings }).outputs;
+    }
+    const { GcpTarget } = await import("./components/gcp/gcpTarget");
+    return new GcpTarget("app", { settings }).outputs;
+}
 
 export = async () => {
     const settings = loadSettings();
-    const target = settings.cloud === "aws" ? new AwsTarget("app", { settings }) : new GcpTarget("app", { settings });
-    const delivery = settings.deployments ? new PulumiDeployments("delivery", { settings }) : undefined;
-    const { url, imageRef, serviceName, consoleUrl, databaseEndpoint, cacheEndpoint, extra } = target.outputs;
+    const { url, imageRef, serviceName, consoleUrl, databaseEndpoint, cacheEndpoint, extra } = await buildTarget(settings);
+    const delivery = settings.deployments ? new (await import("./components/delivery/deployments")).PulumiDeployments("delivery", { settings }) : undefined;
     return {
         cloud: settings.cloud,
         url,

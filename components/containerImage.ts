@@ -94,6 +94,22 @@ export function checkBuildContext(context: string = DEFAULT_CONTEXT): void {
     }
 }
 
+const versions = new Map<string, SourceVersion>();
+
+/**
+ * `sourceVersion`, asked of git once per context and process: one `pulumi up`
+ * is one process, and the offline render's many renders share the answer.
+ */
+function cachedSourceVersion(context: string): SourceVersion {
+    const key = path.resolve(context);
+    let version = versions.get(key);
+    if (version === undefined) {
+        version = sourceVersion(context);
+        versions.set(key, version);
+    }
+    return version;
+}
+
 export class ContainerImage extends pulumi.ComponentResource {
     /** Digest-pinned reference, `repository@sha256:...`: what targets deploy. */
     readonly ref: pulumi.Output<string>;
@@ -104,7 +120,7 @@ export class ContainerImage extends pulumi.ComponentResource {
         const context = args.context ?? DEFAULT_CONTEXT;
         checkBuildContext(context);
         super("flask-multicloud:index:ContainerImage", name, {}, opts);
-        const version = sourceVersion(context);
+        const version = cachedSourceVersion(context);
         this.tag = version.tag;
 
         const cacheFrom = [version.tag, version.previousTag]

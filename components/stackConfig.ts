@@ -55,13 +55,16 @@ function secretLeafPaths(rawSecrets: string | undefined, keyIsSecret: boolean, p
     return paths;
 }
 
+/** Set by the offline render when its stack files are not in the project directory (tests' fixtures). */
+export const STACK_DIR_ENV = "FLASK_MULTICLOUD_STACK_DIR";
+
 function stackFileSecrets(project: string, stack: string): Record<string, unknown> | undefined {
-    const file = path.join(process.cwd(), `Pulumi.${stack}.yaml`);
+    const file = path.join(process.env[STACK_DIR_ENV] ?? process.cwd(), `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         return undefined;
     }
     const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-    const secrets = doc?.config?.[`${project}:secrets`];
+    const secrets = doc?.config?.[`${project}:secrets`] ?? doc?.config?.secrets;
     return secrets !== null && typeof secrets === "object" ? (secrets as Record<string, unknown>) : undefined;
 }
 

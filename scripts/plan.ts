@@ -3,6 +3,7 @@
 import { parseArgs } from "util"; // Node's own argument parser: no dependency needed
 import { RunError } from "@pulumi/pulumi/errors";
 import { SettingsError } from "../components/settings";
+import { STACK_DIR_ENV } from "../components/stackConfig";
 import { REDACTED, Render, RenderUsageError, UNKNOWN, renderStack, stackNames } from "./render";
 
 const USAGE = "usage: npm run plan -- <stack> [--set key=value ...] [--json]";
@@ -39,6 +40,11 @@ export function formatHuman(r: Render): string {
     return lines.join("\n");
 }
 
+/** Where stack files are read from: the project root, or FLASK_MULTICLOUD_STACK_DIR (the tests' fixtures). */
+function stackDir(): string | undefined {
+    return process.env[STACK_DIR_ENV] || undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
     let parsed;
     try {
@@ -52,15 +58,15 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
     if (parsed.values.help) {
-        process.stdout.write(`${USAGE}\nstacks: ${stackNames().join(", ")}\n`);
+        process.stdout.write(`${USAGE}\nstacks: ${stackNames(stackDir()).join(", ")}\n`);
         return 0;
     }
     if (parsed.positionals.length !== 1) {
-        process.stderr.write(`expected exactly one stack name; stacks: ${stackNames().join(", ")}\n${USAGE}\n`);
+        process.stderr.write(`expected exactly one stack name; stacks: ${stackNames(stackDir()).join(", ")}\n${USAGE}\n`);
         return 2;
     }
     try {
-        const render = await renderStack({ stack: parsed.positionals[0], overrides: parsed.values.set ?? [] });
+        const render = await renderStack({ stack: parsed.positionals[0], overrides: parsed.values.set ?? [], stackDir: stackDir() });
         if (parsed.values.json) {
             const { stack, project, settings, resources, outputs } = render;
             // Warnings reach stderr from the program itself (pulumi.log.warn), as in `pulumi up`.

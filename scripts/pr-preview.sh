@@ -95,7 +95,7 @@ else
 fi
 
 head_label="${HEAD_LABEL:-$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- 2>/dev/null || echo ' + uncommitted changes')}"
-npx --no-install ts-node --transpile-only scripts/diff.ts "$out/base" "$out/head" \
+node -r sucrase/register/ts scripts/diff.ts "$out/base" "$out/head" \
     --title "Offline render diff: \`$(git rev-parse --short "$base_sha")\` → \`$head_label\`" \
     --marker "<!-- flask-multicloud:pr-preview -->" >"$out/diff.md"
 cat "$out/diff.md"

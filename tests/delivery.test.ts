@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { AWS_DEPLOYER_SERVICES } from "../components/delivery/awsDeployerPolicy";
 import { GCP_DEPLOYER_ROLES, attributeCondition, checkSubjectLength } from "../components/delivery/gcpOidcTrust";
 import { subjectPattern } from "../components/delivery/pulumiOidc";
-import { computed, parseJson, render, UNKNOWN } from "./harness";
+import { FIXTURE_PROJECT, computed, parseJson, render, UNKNOWN } from "./harness";
 
 const SETTINGS = "pulumiservice:index:DeploymentSettings";
 const AWS_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider";
@@ -61,7 +61,7 @@ describe("delivery: without the deployments setting", () => {
 describe("delivery on prod (AWS)", () => {
     it("deploys on push to the branch and previews pull requests from the repository", async () => {
         const s = settingsOf(await render("prod", REPO));
-        assert.deepStrictEqual([s.organization, s.project, s.stack], ["organization", "flask-multicloud", "prod"]);
+        assert.deepStrictEqual([s.organization, s.project, s.stack], ["organization", FIXTURE_PROJECT, "prod"]);
         assert.deepStrictEqual(s.sourceContext.git, { branch: "refs/heads/main" });
         assert.strictEqual(s.vcs.provider, "github");
         assert.strictEqual(s.vcs.repository, "acme/shop");
@@ -110,13 +110,13 @@ describe("delivery on prod (AWS)", () => {
         assert.strictEqual(st.Principal?.Federated, computed("delivery-aws-trust-provider", "arn"));
         assert.deepStrictEqual(st.Condition?.StringEquals, { "api.pulumi.com/oidc:aud": "organization" });
         const pattern = st.Condition?.StringLike?.["api.pulumi.com/oidc:sub"] as string;
-        assert.strictEqual(pattern, "pulumi:deploy:org:organization:project:flask-multicloud:stack:prod:operation:*:scope:write");
+        assert.strictEqual(pattern, "pulumi:deploy:org:organization:project:shop-api:stack:prod:operation:*:scope:write");
         for (const op of ["preview", "update", "refresh", "destroy"]) {
-            assert.ok(stringLike(pattern, sub("organization", "flask-multicloud", "prod", op)), `prod ${op} is admitted`);
+            assert.ok(stringLike(pattern, sub("organization", FIXTURE_PROJECT, "prod", op)), `prod ${op} is admitted`);
         }
-        assert.ok(!stringLike(pattern, sub("organization", "flask-multicloud", "prod-eu", "update")), "another stack is refused");
+        assert.ok(!stringLike(pattern, sub("organization", FIXTURE_PROJECT, "prod-eu", "update")), "another stack is refused");
         assert.ok(!stringLike(pattern, sub("organization", "other-project", "prod", "update")), "another project is refused");
-        assert.ok(!stringLike(pattern, sub("other-org", "flask-multicloud", "prod", "update")), "another organization is refused");
+        assert.ok(!stringLike(pattern, sub("other-org", FIXTURE_PROJECT, "prod", "update")), "another organization is refused");
     });
 
     it("reuses an existing OIDC provider when one is named, since AWS allows one per issuer per account", async () => {
@@ -155,7 +155,7 @@ describe("delivery on prod (AWS)", () => {
         assert.strictEqual(r.outputs.deploymentsRepository, "acme/shop");
         assert.strictEqual(r.outputs.deploymentsBranch, "main");
         assert.strictEqual(r.outputs.deployerIdentity, computed("delivery-aws-trust-deployer", "arn"));
-        assert.strictEqual(r.outputs.deploymentsOidcSubject, subjectPattern({ organization: "organization", project: "flask-multicloud", stack: "prod" }));
+        assert.strictEqual(r.outputs.deploymentsOidcSubject, subjectPattern({ organization: "organization", project: FIXTURE_PROJECT, stack: "prod" }));
     });
 
     it("declares no Google Cloud trust on an AWS stack", async () => {
@@ -186,7 +186,7 @@ describe("delivery on dev (Google Cloud)", () => {
             projectId: "000000000000", // the project NUMBER the getProject invoke reports
             workloadPoolId: pool.inputs.workloadIdentityPoolId,
             providerId: provider.inputs.workloadIdentityPoolProviderId,
-            serviceAccount: `${account.inputs.accountId}@my-dev-project.iam.gserviceaccount.com`,
+            serviceAccount: `${account.inputs.accountId}@acme-dev-1.iam.gserviceaccount.com`,
             region: "europe-west1",
         });
         assert.strictEqual(pool.inputs.workloadIdentityPoolId, "pulumi-dev");
@@ -198,7 +198,7 @@ describe("delivery on dev (Google Cloud)", () => {
         const p = (await render("dev", REPO)).one(POOL_PROVIDER, "delivery-gcp-trust-provider").inputs;
         assert.deepStrictEqual(p.oidc, { issuerUri: "https://api.pulumi.com/oidc", allowedAudiences: ["organization"] });
         assert.deepStrictEqual(p.attributeMapping, { "google.subject": "assertion.sub" });
-        assert.strictEqual(p.attributeCondition, 'assertion.sub.startsWith("pulumi:deploy:org:organization:project:flask-multicloud:stack:dev:")');
+        assert.strictEqual(p.attributeCondition, 'assertion.sub.startsWith("pulumi:deploy:org:organization:project:shop-api:stack:dev:")');
     });
 
     it("lets the pool's identities, and nothing else, impersonate the deployer", async () => {
@@ -214,8 +214,8 @@ describe("delivery on dev (Google Cloud)", () => {
         const grants = r.all(PROJECT_MEMBER).filter((m) => m.parent === "flask-multicloud:delivery:GcpOidcTrust::delivery-gcp-trust");
         assert.deepStrictEqual(grants.map((g) => g.inputs.role).sort(), Object.keys(GCP_DEPLOYER_ROLES).sort());
         for (const g of grants) {
-            assert.strictEqual(g.inputs.member, "serviceAccount:pulumi-deploy-dev@my-dev-project.iam.gserviceaccount.com");
-            assert.strictEqual(g.inputs.project, "my-dev-project");
+            assert.strictEqual(g.inputs.member, "serviceAccount:pulumi-deploy-dev@acme-dev-1.iam.gserviceaccount.com");
+            assert.strictEqual(g.inputs.project, "acme-dev-1");
         }
         const granted = grants.map((g) => g.inputs.role as string);
         for (const role of ["roles/run.admin", "roles/artifactregistry.admin", "roles/cloudsql.admin", "roles/iam.serviceAccountUser"]) {

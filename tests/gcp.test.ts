@@ -140,7 +140,7 @@ describe("Google Cloud target", () => {
             }
             for (const api of apis) {
                 assert.strictEqual(api.inputs.disableOnDestroy, false, `${api.inputs.service} stays enabled on destroy`);
-                assert.strictEqual(api.inputs.project, "my-dev-project");
+                assert.strictEqual(api.inputs.project, "acme-dev-1");
             }
         });
 
@@ -157,7 +157,7 @@ describe("Google Cloud target", () => {
             const repo = r.one(T.repo).inputs;
             assert.strictEqual(repo.format, "DOCKER");
             assert.strictEqual(repo.location, "europe-west1");
-            assert.strictEqual(repo.project, "my-dev-project");
+            assert.strictEqual(repo.project, "acme-dev-1");
             assert.strictEqual(repo.cleanupPolicyDryRun, false);
             const policies = repo.cleanupPolicies as Array<{ action: string; mostRecentVersions?: { keepCount: number }; condition?: { tagState?: string } }>;
             const keep = policies.find((p) => p.action === "KEEP");
@@ -169,7 +169,7 @@ describe("Google Cloud target", () => {
             const r = await render("dev");
             const image = r.one(T.image).inputs as { imageName: string; registry: unknown };
             const repo = r.one(T.repo).inputs;
-            assert.ok(image.imageName.startsWith(`europe-west1-docker.pkg.dev/my-dev-project/${repo.repositoryId}/app:`), image.imageName);
+            assert.ok(image.imageName.startsWith(`europe-west1-docker.pkg.dev/acme-dev-1/${repo.repositoryId}/app:`), image.imageName);
             // The token makes the whole registry block a secret.
             assert.strictEqual(image.registry, REDACTED);
             assert.ok(!r.json().includes("<computed:gcp.accessToken>"), "the token never appears in the render");
@@ -186,8 +186,8 @@ describe("Google Cloud target", () => {
         it("runs the service as its own service account", async () => {
             const r = await render("dev");
             const account = r.one(T.account).inputs;
-            assert.strictEqual(account.project, "my-dev-project");
-            const email = `${account.accountId}@my-dev-project.iam.gserviceaccount.com`;
+            assert.strictEqual(account.project, "acme-dev-1");
+            const email = `${account.accountId}@acme-dev-1.iam.gserviceaccount.com`;
             assert.strictEqual(service(r).template.serviceAccount, email);
             assert.ok(!email.includes("compute@developer"), "not the default compute account");
             assert.strictEqual(r.outputs.serviceAccount, email);
@@ -203,13 +203,13 @@ describe("Google Cloud target", () => {
         it("lets the service read exactly this stack's secrets, one grant per secret", async () => {
             const r = await render("dev", "cache=redis", "secrets.API_KEY=s3cr3t-value");
             const account = r.one(T.account).inputs;
-            const member = `serviceAccount:${account.accountId}@my-dev-project.iam.gserviceaccount.com`;
+            const member = `serviceAccount:${account.accountId}@acme-dev-1.iam.gserviceaccount.com`;
             const secretIds = r.all(T.secret).map((s) => s.inputs.secretId).sort();
             assert.deepStrictEqual(secretIds.length, 3, "API_KEY, DB_PASSWORD, REDIS_PASSWORD");
             const grants = r.all(T.secretGrant).map((g) => g.inputs);
             assert.deepStrictEqual(grants.map((g) => g.secretId).sort(), secretIds);
             for (const g of grants) {
-                assert.deepStrictEqual([g.role, g.member, g.project], ["roles/secretmanager.secretAccessor", member, "my-dev-project"]);
+                assert.deepStrictEqual([g.role, g.member, g.project], ["roles/secretmanager.secretAccessor", member, "acme-dev-1"]);
             }
         });
 
@@ -348,7 +348,7 @@ describe("Google Cloud target", () => {
             const mapping = r.one(T.domain).inputs as { name: string; location: string; metadata: { namespace: string }; spec: { routeName: string } };
             assert.deepStrictEqual(
                 [mapping.name, mapping.location, mapping.metadata.namespace, mapping.spec.routeName],
-                ["app.example.com", "europe-west1", "my-dev-project", service(r).name],
+                ["app.example.com", "europe-west1", "acme-dev-1", service(r).name],
             );
             assert.strictEqual(r.outputs.url, "https://app.example.com");
             assert.deepStrictEqual(r.outputs.dnsRecords, [{ name: computed("app-domain-mapping", "recordName"), type: "CNAME", rrdata: "ghs.googlehosted.com." }]);
@@ -371,7 +371,7 @@ describe("Google Cloud target", () => {
         const r = await render("dev");
         const s = service(r);
         assert.strictEqual(r.outputs.serviceName, s.name);
-        assert.strictEqual(r.outputs.consoleUrl, `https://console.cloud.google.com/run/detail/europe-west1/${String(s.name)}/metrics?project=my-dev-project`);
+        assert.strictEqual(r.outputs.consoleUrl, `https://console.cloud.google.com/run/detail/europe-west1/${String(s.name)}/metrics?project=acme-dev-1`);
         for (const key of ["url", "imageRef", "serviceName", "consoleUrl", "serviceAccount"]) {
             assert.ok(key in r.outputs, key);
         }

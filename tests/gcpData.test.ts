@@ -79,7 +79,7 @@ describe("Google Cloud data tier", () => {
         it("runs PostgreSQL 16 at the configured tier and disk in the stack's region", async () => {
             const r = await render("dev", "dbStorageGb=50");
             const { inputs, settings } = sql(r);
-            assert.deepStrictEqual([inputs.databaseVersion, inputs.region, inputs.project], ["POSTGRES_16", "europe-west1", "my-dev-project"]);
+            assert.deepStrictEqual([inputs.databaseVersion, inputs.region, inputs.project], ["POSTGRES_16", "europe-west1", "acme-dev-1"]);
             assert.deepStrictEqual([settings.tier, settings.edition, settings.diskSize], ["db-f1-micro", "ENTERPRISE", 50]);
         });
 

@@ -1,5 +1,6 @@
 // Shared test helpers: render a stack in-process under mocks and query what it declared.
 import * as assert from "assert";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { SettingsError } from "../components/settings";
 import { Render, RenderedResource, renderStack } from "../scripts/render";
@@ -48,27 +49,43 @@ export class Rendered {
     }
 }
 
+/**
+ * The tests' own stacks and project name. Tests never read the repository's
+ * stack files or its project name: a fork edits those first.
+ * - `prod`: AWS Fargate, medium, 2 to 10 tasks, PostgreSQL and Redis, protected.
+ * - `dev`: Cloud Run, small, scales to zero, shared-core Cloud SQL, unprotected.
+ */
+export const FIXTURES_DIR = path.join(__dirname, "fixtures");
+export const FIXTURE_PROJECT = "shop-api";
+
 const cache = new Map<string, Promise<Rendered>>();
 
 /**
- * Renders `Pulumi.<stack>.yaml` with `key=value` overrides. Renders are
- * memoized per (stack, overrides): the program is deterministic, and tests
- * only read the result.
+ * Renders the fixture `tests/fixtures/Pulumi.<stack>.yaml` with `key=value`
+ * overrides, under the fixture project name. Every render has passed the
+ * settings check and preflight, or this rejects. Renders are memoized per
+ * (stack, overrides): the program is deterministic, and tests only read the
+ * result.
  */
 export function render(stack: string, ...overrides: string[]): Promise<Rendered> {
     const key = JSON.stringify([stack, overrides]);
     let r = cache.get(key);
     if (!r) {
-        r = renderStack({ stack, overrides }).then((x) => new Rendered(x));
+        r = renderStack(fixture(stack, overrides)).then((x) => new Rendered(x));
         cache.set(key, r);
     }
     return r;
 }
 
+/** Render options for a fixture stack. */
+export function fixture(stack: string, overrides: readonly string[] = []): { stack: string; overrides: readonly string[]; stackDir: string; project: string } {
+    return { stack, overrides, stackDir: FIXTURES_DIR, project: FIXTURE_PROJECT };
+}
+
 /** Renders and expects invalid settings; returns the error. */
 export async function renderError(stack: string, ...overrides: string[]): Promise<SettingsError> {
     try {
-        await renderStack({ stack, overrides });
+        await renderStack(fixture(stack, overrides));
     } catch (e) {
         if (e instanceof SettingsError) {
             return e;
@@ -98,7 +115,7 @@ export async function countingMocks(stack: string): Promise<{ readonly registere
             },
             call: () => ({}),
         },
-        "flask-multicloud",
+        FIXTURE_PROJECT,
         stack,
         true,
     );

@@ -1,7 +1,7 @@
 // The network a stack runs in: a VPC across availability zones, and the two
 // security groups that decide who may talk to the tasks.
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
+import * as awsx from "@pulumi/awsx/ec2"; // the VPC only: the package index also loads awsx classic and the AWS SDK
 import * as pulumi from "@pulumi/pulumi";
 import { NatGateways } from "../settings";
 
@@ -37,12 +37,12 @@ export class Network extends pulumi.ComponentResource {
 
         // awsx's VPC is the better building block here: subnets per AZ, route tables and NAT placement are its job and
         // hold nothing security-relevant that tests must see (the security groups below do).
-        const vpc = new awsx.ec2.Vpc(
+        const vpc = new awsx.Vpc(
             `${name}-vpc`,
             {
                 cidrBlock: VPC_CIDR,
                 numberOfAvailabilityZones: args.highAvailability ? 3 : 2,
-                natGateways: { strategy: args.natGateways === "perAz" ? awsx.ec2.NatGatewayStrategy.OnePerAz : awsx.ec2.NatGatewayStrategy.Single },
+                natGateways: { strategy: args.natGateways === "perAz" ? awsx.NatGatewayStrategy.OnePerAz : awsx.NatGatewayStrategy.Single },
                 enableDnsHostnames: true,
                 enableDnsSupport: true,
             },
