@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
-# Installs every Debian package the app's tests and benchmark need.
+# Installs the Debian packages the app's tests and benchmark need: the
+# servers and tools only. The Python packages come from requirements.txt, in
+# a virtualenv (scripts/venv.sh), as in the image.
 # Idempotent: apt-get skips what is already installed.
 set -euo pipefail
 
 PACKAGES=(
-  python3-flask
-  gunicorn
-  python3-psycopg
-  python3-redis
-  python3-pytest
-  python3-pytest-timeout
   postgresql
   redis-server
   wrk

@@ -3,14 +3,19 @@
 #
 #   bash app/scripts/test.sh [pytest args...]
 #
-# Starts PostgreSQL and Redis from the Debian packages on loopback, in a
-# temporary directory, runs pytest against them and removes everything on
-# exit, whether the tests pass, fail or are interrupted.
+# Runs pytest, and the servers it starts, in the virtualenv made from
+# requirements.txt (scripts/venv.sh): the packages the image ships. Starts
+# PostgreSQL and Redis from the Debian packages on loopback, in a temporary
+# directory, and removes everything on exit, whether the tests pass, fail or
+# are interrupted.
 set -euo pipefail
 
 APP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVICES=(bash "$APP_DIR/scripts/services.sh")
-PYTHON=/usr/bin/python3  # Debian's, with the Debian packages; not a pyenv one
+VENV="$(bash "$APP_DIR/scripts/venv.sh")"
+PYTHON="$VENV/bin/python"
+# The server the tests start finds gunicorn here, as the image's PATH does.
+export TEST_SERVER_PATH="$VENV/bin:/usr/bin:/bin"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/flask-multicloud-tests.XXXXXX")"
 chmod 755 "$WORK"

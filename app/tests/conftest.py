@@ -217,10 +217,8 @@ def start_server(services, tmp_path):
         port = services.free_port()
         log_path = tmp_path / f"server-{port}.log"
         full = {
-            # Debian's gunicorn and python3, not a pyenv shim; scripts/test-upstream.sh
-            # puts newer releases ahead of them, with PYTHONPATH to match.
+            # The virtualenv's gunicorn (scripts/test.sh), as the image runs it.
             "PATH": os.environ.get("TEST_SERVER_PATH", "/usr/bin:/bin"),
-            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
             "PORT": str(port),
             "PYTHONDONTWRITEBYTECODE": "1",
             "WEB_CONCURRENCY": "2",
