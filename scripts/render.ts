@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { PreflightError, preflight } from "../analysis/preflight";
+import { RULES } from "../analysis/rules";
 import { formatProblems, parseSettings } from "../components/settings";
 import { STACK_DIR_ENV, readRawConfig } from "../components/stackConfig";
 import { mocks } from "./mocks";
@@ -24,6 +26,8 @@ export interface RenderedResource {
     readonly parent: string | null;
     /** The inputs the program passed, secrets redacted. */
     readonly inputs: Record<string, unknown>;
+    /** `type::name` of every resource this one waits for (explicit dependsOn and input dependencies). */
+    readonly dependsOn?: string[];
 }
 
 export interface Render {
@@ -236,7 +240,8 @@ type Program = () => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 /**
  * Renders one stack. Throws `SettingsError` for invalid settings (before any
- * resource is declared) and `RenderUsageError` for a bad stack name or override.
+ * resource is declared), `PreflightError` when a declared resource breaks an
+ * apply-time rule, and `RenderUsageError` for a bad stack name or override.
  */
 export async function renderStack(opts: RenderOptions): Promise<Render> {
     const root = opts.root ?? ROOT;
@@ -263,11 +268,17 @@ export async function renderStack(opts: RenderOptions): Promise<Render> {
         const exported = await program();
         const outputs = (await resolveOutput(exported ?? {})) as Record<string, unknown>;
         await pulumi.runtime.disconnect();
+        const resources = records.list();
+        // Apply-time rules fail a render the way invalid settings do.
+        const violations = preflight(resources, RULES);
+        if (violations.length > 0) {
+            throw new PreflightError(violations);
+        }
         return {
             stack: opts.stack,
             project,
             settings: JSON.parse(JSON.stringify(settings)) as unknown,
-            resources: records.list(),
+            resources,
             outputs,
             warnings: [...warnings],
         };
@@ -323,11 +334,18 @@ interface Registration {
     name: string;
     parentUrn: string;
     inputs: Record<string, unknown>;
+    dependencyUrns: string[];
 }
 
 /** Wraps the mock monitor so each registration's parent is recorded alongside its inputs. */
 function captureRegistrations(): { list(): RenderedResource[] } {
-    type Req = { getType(): string; getName(): string; getParent(): string; getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0] };
+    type Req = {
+        getType(): string;
+        getName(): string;
+        getParent(): string;
+        getDependenciesList(): string[];
+        getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+    };
     type Resp = { getUrn(): string } | undefined;
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(req: Req, cb: (err: unknown, resp: Resp) => void): void;
@@ -340,7 +358,7 @@ function captureRegistrations(): { list(): RenderedResource[] } {
         original(req, (err, resp) => {
             if (resp) {
                 const urn = resp.getUrn();
-                byUrn.set(urn, { type: req.getType(), name: req.getName(), parentUrn: req.getParent(), inputs });
+                byUrn.set(urn, { type: req.getType(), name: req.getName(), parentUrn: req.getParent(), inputs, dependencyUrns: req.getDependenciesList() });
                 order.push(urn);
             }
             cb(err, resp);
@@ -350,8 +368,12 @@ function captureRegistrations(): { list(): RenderedResource[] } {
         list: () =>
             order.map((urn) => {
                 const r = byUrn.get(urn)!;
-                const parent = byUrn.get(r.parentUrn);
-                return { type: r.type, name: r.name, parent: parent ? `${parent.type}::${parent.name}` : null, inputs: redact(r.inputs) as Record<string, unknown> };
+                const id = (u: string): string | undefined => {
+                    const x = byUrn.get(u);
+                    return x ? `${x.type}::${x.name}` : undefined;
+                };
+                const dependsOn = [...new Set(r.dependencyUrns.map(id).filter((d): d is string => d !== undefined))].sort();
+                return { type: r.type, name: r.name, parent: id(r.parentUrn) ?? null, inputs: redact(r.inputs) as Record<string, unknown>, dependsOn };
             }),
     };
 }

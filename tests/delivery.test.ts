@@ -189,8 +189,8 @@ describe("delivery on dev (Google Cloud)", () => {
             serviceAccount: `${account.inputs.accountId}@acme-dev-1.iam.gserviceaccount.com`,
             region: "europe-west1",
         });
-        assert.strictEqual(pool.inputs.workloadIdentityPoolId, "pulumi-dev");
-        assert.strictEqual(provider.inputs.workloadIdentityPoolId, "pulumi-dev");
+        assert.strictEqual(pool.inputs.workloadIdentityPoolId, `pulumi-${FIXTURE_PROJECT}-dev`);
+        assert.strictEqual(provider.inputs.workloadIdentityPoolId, `pulumi-${FIXTURE_PROJECT}-dev`);
         assert.ok(!JSON.stringify(s).includes(UNKNOWN));
     });
 
@@ -214,7 +214,7 @@ describe("delivery on dev (Google Cloud)", () => {
         const grants = r.all(PROJECT_MEMBER).filter((m) => m.parent === "flask-multicloud:delivery:GcpOidcTrust::delivery-gcp-trust");
         assert.deepStrictEqual(grants.map((g) => g.inputs.role).sort(), Object.keys(GCP_DEPLOYER_ROLES).sort());
         for (const g of grants) {
-            assert.strictEqual(g.inputs.member, "serviceAccount:pulumi-deploy-dev@acme-dev-1.iam.gserviceaccount.com");
+            assert.strictEqual(g.inputs.member, `serviceAccount:${FIXTURE_PROJECT}-dev-deploy@acme-dev-1.iam.gserviceaccount.com`);
             assert.strictEqual(g.inputs.project, "acme-dev-1");
         }
         const granted = grants.map((g) => g.inputs.role as string);

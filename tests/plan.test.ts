@@ -62,7 +62,7 @@ describe("npm run plan", () => {
             const resources = doc.resources as Array<Record<string, unknown>>;
             assert.ok(resources.length > 0);
             for (const res of resources) {
-                assert.deepStrictEqual(Object.keys(res), ["type", "name", "parent", "inputs"]);
+                assert.deepStrictEqual(Object.keys(res), ["type", "name", "parent", "inputs", "dependsOn"]);
                 assert.match(res.type as string, /^[a-z-]+:[A-Za-z0-9/]*:[A-Za-z0-9]+$/);
             }
         });

@@ -36,7 +36,7 @@ export class Cache extends pulumi.ComponentResource {
         super("flask-multicloud:aws:Cache", name, {}, opts);
         const port = CACHE_DEFAULTS.port;
 
-        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: "Redis: from the app's tasks only" }, { parent: this });
+        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: "Redis: from the app tasks only" }, { parent: this });
         new aws.vpc.SecurityGroupIngressRule(
             `${name}-in-tasks`,
             { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: args.clientSecurityGroupId, description: "From the tasks" },

@@ -3,6 +3,7 @@
 // program or the state), reachable from the tasks only.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { uniqueId } from "../naming";
 
 export interface DatabaseArgs {
     readonly vpcId: pulumi.Input<string>;
@@ -47,7 +48,7 @@ export class Database extends pulumi.ComponentResource {
         const databaseName = args.databaseName ?? DATABASE_DEFAULTS.databaseName;
         const port = DATABASE_DEFAULTS.port;
 
-        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: "PostgreSQL: from the app's tasks only" }, { parent: this });
+        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: "PostgreSQL: from the app tasks only" }, { parent: this });
         new aws.vpc.SecurityGroupIngressRule(
             `${name}-in-tasks`,
             { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: args.clientSecurityGroupId, description: "From the tasks" },
@@ -79,7 +80,7 @@ export class Database extends pulumi.ComponentResource {
                 enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
                 deletionProtection: args.protect,
                 skipFinalSnapshot: !args.protect,
-                ...(args.protect ? { finalSnapshotIdentifier: `${name}-${pulumi.getStack()}-final`.replace(/[^A-Za-z0-9-]/g, "-") } : {}),
+                ...(args.protect ? { finalSnapshotIdentifier: uniqueId([pulumi.getProject(), pulumi.getStack(), name, "final"], 255) } : {}),
             },
             { parent: this },
         );

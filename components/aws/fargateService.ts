@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs } from "../serviceArgs";
+import { uniqueName } from "../naming";
 import { fargateCpuUnits } from "../sizing";
 
 /** A secret the task reads by reference: ECS resolves it at start, so the value never enters the task definition. */
@@ -60,7 +61,7 @@ export function requestsPerTargetPerMinute(concurrency: number): number {
 
 /** Task definition family: the stack's identity, in the characters ECS allows. */
 export function taskFamily(project: string, stack: string): string {
-    return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+    return uniqueName([project, stack], 255);
 }
 
 export class FargateService extends pulumi.ComponentResource {

@@ -4,7 +4,7 @@
 // account those tokens may impersonate.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { safeId } from "../naming";
+import { safeId, uniqueId } from "../naming";
 import { PULUMI_OIDC_ISSUER, StackIdentity, longestSubject, pulumiAudience, subjectPrefix } from "./pulumiOidc";
 
 /**
@@ -56,14 +56,14 @@ export class GcpOidcTrust extends pulumi.ComponentResource {
         checkSubjectLength(args.identity);
         const parent = { parent: this };
         const { identity, project } = args;
-        // One pool per stack: stacks sharing a project never share a trust. IDs are 4-32 characters.
-        const poolId = safeId(["pulumi", identity.stack], 32);
+        // One pool per project and stack: stacks sharing a Google project never share a trust. IDs are 4-32 characters.
+        const poolId = uniqueId(["pulumi", identity.project, identity.stack], 32);
 
         // Left enabled on destroy: other stacks and people in the project may rely on them.
         const apis = GCP_FEDERATION_APIS.map((api) => new gcp.projects.Service(`${name}-${api.split(".")[0]}-api`, { project, service: api, disableOnDestroy: false }, parent));
         const pool = new gcp.iam.WorkloadIdentityPool(
             `${name}-pool`,
-            { project, workloadIdentityPoolId: poolId, displayName: safeId(["Pulumi", identity.stack], 32), description: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
+            { project, workloadIdentityPoolId: poolId, displayName: safeId([identity.project, identity.stack], 32), description: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
             { parent: this, dependsOn: apis },
         );
         const provider = new gcp.iam.WorkloadIdentityPoolProvider(
@@ -81,7 +81,7 @@ export class GcpOidcTrust extends pulumi.ComponentResource {
         );
         const account = new gcp.serviceaccount.Account(
             `${name}-deployer`,
-            { project, accountId: safeId(["pulumi-deploy", identity.stack], 30), displayName: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
+            { project, accountId: uniqueId([identity.project, identity.stack, "deploy"], 30), displayName: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
             parent,
         );
         new gcp.serviceaccount.IAMMember(

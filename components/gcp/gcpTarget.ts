@@ -12,7 +12,7 @@ import { MemorystoreCache } from "./cache";
 import { CloudRunService } from "./cloudRunService";
 import { CloudSqlDatabase } from "./database";
 import { ServiceDomain } from "./domain";
-import { safeId } from "../naming";
+import { uniqueId } from "../naming";
 import { PrivateNetwork } from "./network";
 import { ProjectApis, requiredApis } from "./projectApis";
 import { ServiceIdentity } from "./serviceIdentity";
@@ -48,16 +48,16 @@ export class GcpTarget extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const registry = new ArtifactRepository(`${name}-registry`, { project, region, apis, repositoryId: safeId(stackId, 63) }, { parent: this });
+        const registry = new ArtifactRepository(`${name}-registry`, { project, region, apis, repositoryId: uniqueId(stackId, 63) }, { parent: this });
         const image = new ContainerImage(`${name}-image`, { repository: registry.imageRepository, registry: registry.registry }, { parent: this });
 
         const identity = new ServiceIdentity(
             `${name}-identity`,
-            { project, apis, accountId: `${safeId(stackId, 26)}-run`, description: `Cloud Run service ${pulumi.getProject()} (${pulumi.getStack()})` },
+            { project, apis, accountId: uniqueId([...stackId, "run"], 30), description: `Cloud Run service ${pulumi.getProject()} (${pulumi.getStack()})` },
             { parent: this },
         );
 
-        const network = needsNetwork ? new PrivateNetwork(`${name}-network`, { project, region, apis }, { parent: this }) : undefined;
+        const network = needsNetwork ? new PrivateNetwork(`${name}-network`, { project, region, apis, maxInstances: s.maxInstances }, { parent: this }) : undefined;
         const database =
             s.database && network
                 ? new CloudSqlDatabase(
@@ -120,7 +120,7 @@ export class GcpTarget extends pulumi.ComponentResource {
 
         const secrets = new ServiceSecrets(
             `${name}-secrets`,
-            { project, apis, idPrefix: safeId(stackId, 200), values: secretValues, accessor: identity.member },
+            { project, apis, idPrefix: uniqueId(stackId, 200), values: secretValues, accessor: identity.member },
             { parent: this },
         );
 
@@ -130,7 +130,7 @@ export class GcpTarget extends pulumi.ComponentResource {
                 project,
                 region,
                 apis,
-                serviceName: safeId(stackId, 49),
+                serviceName: uniqueId(stackId, 49),
                 image: image.ref,
                 serviceAccount: identity.email,
                 ...commonServiceArgs(s),

@@ -11,13 +11,29 @@ export interface PrivateNetworkArgs {
     /** The enabled project APIs; every resource here waits for them. */
     readonly apis: pulumi.Resource;
     /**
-     * Subnet Cloud Run instances take addresses from. Direct VPC egress uses
-     * about two addresses per instance while revisions overlap, so a /24
-     * covers the stack's maxInstances with room to spare. @default "10.8.0.0/24"
+     * Subnet Cloud Run instances take addresses from.
+     * @default `directVpcSubnetCidr(maxInstances)`: 10.8.0.0/24, larger when maxInstances needs it
      */
     readonly subnetCidr?: string;
+    /** The most instances the service scales to; sizes the default subnet. @default 100 */
+    readonly maxInstances?: number;
     /** Prefix length of the range reserved for Cloud SQL and Memorystore. @default 20 */
     readonly servicesPrefixLength?: number;
+}
+
+/**
+ * The Direct VPC egress subnet for a service of up to `maxInstances`: Cloud
+ * Run needs a /26 or larger and about two addresses per instance while
+ * revisions overlap, and Google keeps four of every subnet. A /24 (252
+ * usable) serves up to 126 instances and is what stacks have always had;
+ * larger services get the smallest prefix that fits.
+ */
+export function directVpcSubnetCidr(maxInstances: number): string {
+    let prefix = 24;
+    while (prefix > 16 && 2 ** (32 - prefix) - 4 < 2 * maxInstances) {
+        prefix--;
+    }
+    return `10.8.0.0/${prefix}`;
 }
 
 export class PrivateNetwork extends pulumi.ComponentResource {
@@ -41,7 +57,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
                 project: args.project,
                 region: args.region,
                 network: this.network.id,
-                ipCidrRange: args.subnetCidr ?? "10.8.0.0/24",
+                ipCidrRange: args.subnetCidr ?? directVpcSubnetCidr(args.maxInstances ?? 100),
                 // Instances reach Google APIs without public addresses.
                 privateIpGoogleAccess: true,
                 description: "Cloud Run Direct VPC egress",

@@ -4,7 +4,7 @@
 // rolls out as a new revision and an old revision keeps the value it started with.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { safeId } from "../naming";
+import { uniqueId } from "../naming";
 
 export interface ServiceSecretsArgs {
     /** The enabled project APIs; every resource here waits for them. */
@@ -42,7 +42,7 @@ export class ServiceSecrets extends pulumi.ComponentResource {
                 role,
                 {
                     project: args.project,
-                    secretId: safeId([args.idPrefix, envName], 255),
+                    secretId: uniqueId([args.idPrefix, envName.toLowerCase().replace(/_/g, "-")], 255),
                     replication: { auto: {} },
                     labels: { env: envName.toLowerCase() },
                 },

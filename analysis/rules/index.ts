@@ -1,0 +1,10 @@
+// Every preflight rule, in one set: the render runs it, and so does the policy pack.
+import { ResourceRule, StackRule } from "../preflight";
+import { AWS_RULES } from "./aws";
+import { GCP_RULES } from "./gcp";
+import { STACK_RULES } from "./stack";
+
+export const RULES: { readonly resource: readonly ResourceRule[]; readonly stack: readonly StackRule[] } = {
+    resource: [...AWS_RULES, ...GCP_RULES],
+    stack: STACK_RULES,
+};
