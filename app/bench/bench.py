@@ -41,8 +41,11 @@ WORK = Path(os.environ["BENCH_WORK_DIR"])
 DATABASE_URL = os.environ["BENCH_DATABASE_URL"]
 REDIS_URL = os.environ["BENCH_REDIS_URL"]
 NETNS = os.environ.get("BENCH_NETNS", f"fmcbench-{os.getpid()}")
-BASE_ENV = {"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1", "APP_ENV": "bench"}
-PYTHON = "/usr/bin/python3"
+# The virtualenv made from requirements.txt (run.sh runs this file with its
+# python): the servers find gunicorn there, as in the image.
+VENV = Path(sys.executable).parent.parent
+BASE_ENV = {"PATH": f"{VENV}/bin:/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1", "APP_ENV": "bench"}
+PYTHON = sys.executable
 WARMUP_S = 3
 LOAD_SAMPLE_S = 1.0
 
@@ -429,14 +432,17 @@ def measure_condition(condition, deps, configs, paths, duration, connections, ro
 
 
 def versions():
+    from importlib import metadata
+
+    python = ", ".join(f"{name} {metadata.version(name)}"
+                       for name in ("Flask", "Werkzeug", "gunicorn", "psycopg", "psycopg-binary", "redis"))
     try:
         out = subprocess.run(
-            ["dpkg-query", "-W", "-f", "${Package} ${Version}\n", "gunicorn", "python3-flask", "python3-werkzeug",
-             "python3-psycopg", "python3-redis", "postgresql-15", "redis-server", "wrk", "iproute2"],
+            ["dpkg-query", "-W", "-f", "${Package} ${Version}\n", "postgresql-15", "redis-server", "wrk", "iproute2"],
             capture_output=True, text=True, timeout=10).stdout.strip()
     except OSError:
-        return "?"
-    return out.replace("\n", ", ")
+        out = "?"
+    return f"from requirements.txt (pip, in a virtualenv): {python}; Debian bookworm: {out.replace(chr(10), ', ')}"
 
 
 def machine():
@@ -450,7 +456,7 @@ def machine():
     except (OSError, StopIteration, ValueError):
         pass
     return (f"{os.cpu_count()} CPUs ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB RAM, "
-            f"Linux {platform.release()}, Python {platform.python_version()} (Debian /usr/bin/python3)")
+            f"Linux {platform.release()}, CPython {platform.python_version()} ({sys.base_prefix}, as the image's 3.11)")
 
 
 def netem_status():
@@ -527,7 +533,7 @@ def write_report(path, args, startup, rows, rtt, netem, proxy_priority, load_bef
         "",
         f"- Date: {started_at} (whole benchmark: {wall_s / 60:.1f} min)",
         f"- Machine: {machine()}",
-        f"- Packages (Debian bookworm): {versions()}",
+        f"- Packages: {versions()}",
         f"- Machine load (1/5/15 min) before the benchmark: {' '.join(load_before)}; after: {' '.join(load_after)}.",
         "  The machine is shared with other work; the load and CPU use just before each run are in",
         "  [every run](#every-run).",

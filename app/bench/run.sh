@@ -18,7 +18,8 @@
 # BENCH_CONNECTIONS (default 64), BENCH_DELAY_MS (one-way, default 1),
 # BENCH_THREADS_SWEEP (GUNICORN_THREADS values, or WEB_CONCURRENCYxGUNICORN_THREADS,
 # also tried under the delay; default 8,16,4x4; "-" for none), BENCH_OUT (default app/bench/RESULTS.md).
-# Needs the packages from scripts/install-deps.sh (wrk included) and, for the
+# Needs the packages from scripts/install-deps.sh (wrk included), a CPython 3.11
+# for the virtualenv (scripts/venv.sh) and, for the
 # black-holed case (skipped otherwise), root and `ip` from iproute2.
 set -euo pipefail
 
@@ -52,7 +53,9 @@ export BENCH_DATABASE_URL="postgresql://app:$PG_PASSWORD@127.0.0.1:$PG_PORT/benc
 export BENCH_REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0"
 export BENCH_WORK_DIR="$WORK"
 export PYTHONDONTWRITEBYTECODE=1
-timeout --kill-after=15 1200 /usr/bin/python3 "$APP_DIR/bench/bench.py" \
+# The servers run from the virtualenv made from requirements.txt, as in the image.
+VENV="$(bash "$APP_DIR/scripts/venv.sh")"
+timeout --kill-after=15 1200 "$VENV/bin/python" "$APP_DIR/bench/bench.py" \
   --out "${BENCH_OUT:-$APP_DIR/bench/RESULTS.md}" \
   --duration "${BENCH_DURATION:-10}" \
   --connections "${BENCH_CONNECTIONS:-64}" \

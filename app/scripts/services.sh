@@ -5,9 +5,13 @@
 #   services.sh free-port
 #   services.sh pg-init    DIR PASSWORD      # initdb into DIR (user "app")
 #   services.sh pg-start   DIR PORT          # listens on 127.0.0.1:PORT and DIR/socket
+#   services.sh pg-allow   DIR CIDR          # password logins from CIDR too (before pg-start)
 #   services.sh pg-stop    DIR
 #   services.sh redis-start DIR PORT PASSWORD [TLS_PORT CERT KEY CA]
 #   services.sh redis-stop  DIR
+#
+# SERVICES_LISTEN (default 127.0.0.1): the addresses both servers listen on,
+# comma-separated; the container tests add the Docker bridge's.
 #
 # PostgreSQL refuses to run as root, so as root it runs as the "postgres"
 # user the Debian package creates; DIR's parent must then be traversable by
@@ -20,6 +24,8 @@ if [ "$(id -u)" -eq 0 ]; then
   RUNUSER="$(command -v runuser || echo /usr/sbin/runuser)"
   RUN_AS=("$RUNUSER" -u postgres --)
 fi
+
+LISTEN="${SERVICES_LISTEN:-127.0.0.1}"
 
 die() { echo "services.sh: $*" >&2; exit 1; }
 
@@ -55,8 +61,13 @@ pg_init() {
 pg_start() {
   local dir="$1" port="$2"
   "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir/socket -c max_connections=200" \
+    -o "-c listen_addresses=$LISTEN -c port=$port -c unix_socket_directories=$dir/socket -c max_connections=200" \
     start >/dev/null || { tail -n 20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
+}
+
+pg_allow() {
+  local dir="$1" cidr="$2"
+  echo "host all all $cidr scram-sha-256" >> "$dir/data/pg_hba.conf"
 }
 
 pg_stop() {
@@ -69,7 +80,7 @@ pg_stop() {
 redis_start() {
   local dir="$1" port="$2" password="$3" tls_port="${4:-}" cert="${5:-}" key="${6:-}" ca="${7:-}"
   mkdir -p "$dir"
-  local args=(--bind 127.0.0.1 --port "$port" --requirepass "$password" --dir "$dir"
+  local args=(--bind ${LISTEN//,/ } --port "$port" --requirepass "$password" --dir "$dir"
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
     --save "" --appendonly no)
   if [ -n "$tls_port" ]; then
@@ -107,6 +118,7 @@ case "$cmd" in
   free-port) free_port ;;
   pg-init) pg_init "$@" ;;
   pg-start) pg_start "$@" ;;
+  pg-allow) pg_allow "$@" ;;
   pg-stop) pg_stop "$@" ;;
   redis-start) redis_start "$@" ;;
   redis-stop) redis_stop "$@" ;;
