@@ -3,9 +3,11 @@
 // input is reported all at once, before any resource is declared.
 import { RunError } from "@pulumi/pulumi/errors";
 import { Region as AwsRegion } from "@pulumi/aws/types/enums";
-import { Cloud, SIZE_NAMES, SizeName, resolveSize, sizeProblems } from "./sizing";
+import { Cloud, SIZE_NAMES, SizeName, beanstalkSizeProblems, resolveSize, sizeProblems } from "./sizing";
 
 export type NatGateways = "perAz" | "single";
+/** What runs the container on AWS: ECS Fargate tasks, or EC2 instances managed by Elastic Beanstalk. */
+export type Platform = "fargate" | "beanstalk";
 export type Ingress = "all" | "internal" | "internal-and-cloud-load-balancing";
 
 /**
@@ -36,6 +38,8 @@ export class Redacted {
 export interface AwsSettings {
     /** `aws:region`. */
     readonly region: string;
+    /** ECS Fargate or Elastic Beanstalk. @default "fargate" */
+    readonly platform: Platform;
     /** NAT gateways: one per availability zone (resilient) or a single one (cheaper). @default "perAz" */
     readonly natGateways: NatGateways;
     /** CloudWatch log retention in days. @default 30 */
@@ -136,6 +140,7 @@ export const DEFAULTS = {
     cache: "none",
     dbInstance: { aws: "db.t4g.small", gcp: "db-custom-1-3840" } as Record<Cloud, string>,
     dbStorageGb: 20,
+    platform: "fargate" as Platform,
     natGateways: "perAz" as NatGateways,
     logRetentionDays: 30,
     deregistrationDelay: 15,
@@ -169,6 +174,7 @@ export const KEYS: Readonly<Record<string, Cloud | "both">> = {
     dbStorageGb: "both",
     cache: "both",
     deployments: "both",
+    platform: "aws",
     natGateways: "aws",
     logRetentionDays: "aws",
     deregistrationDelay: "aws",
@@ -276,12 +282,16 @@ export function parseSettings(raw: RawConfig): ParseResult {
         r.problem("minInstances", 0, "must be at least 1 on aws: nothing starts a stopped Fargate task when a request arrives; use cloud gcp to scale to zero");
     }
 
+    // Checked whichever cloud is chosen, so a typo fails on gcp too.
+    const platform = r.oneOf("platform", ["fargate", "beanstalk"] as const, DEFAULTS.platform);
+
     let aws: AwsSettings | undefined;
     let gcp: GcpSettings | undefined;
     if (cloud === "aws") {
         const region = r.provider("aws:region", AWS_REGIONS, "a region of @pulumi/aws's Region list, e.g. us-east-1");
         aws = {
             region: region ?? "",
+            platform: platform ?? DEFAULTS.platform,
             natGateways: r.oneOf("natGateways", ["perAz", "single"] as const, DEFAULTS.natGateways) ?? DEFAULTS.natGateways,
             logRetentionDays: r.integerIn("logRetentionDays", LOG_RETENTION_DAYS, DEFAULTS.logRetentionDays) ?? DEFAULTS.logRetentionDays,
             deregistrationDelay: r.integer("deregistrationDelay", DEFAULTS.deregistrationDelay, { min: 0, max: 3600 }) ?? DEFAULTS.deregistrationDelay,
@@ -319,7 +329,8 @@ export function parseSettings(raw: RawConfig): ParseResult {
     if (cloud !== undefined && (cpu !== undefined || !raw.project.cpu) && (memory !== undefined || !raw.project.memory)) {
         // With an invalid preset (already reported), an explicit cpu/memory is still checked against the default preset.
         resolved = resolveSize(cloud, size ?? DEFAULTS.size, cpu, memory);
-        for (const message of sizeProblems(cloud, resolved, concurrency ?? DEFAULTS.concurrency)) {
+        const problems = cloud === "aws" && aws?.platform === "beanstalk" ? beanstalkSizeProblems(resolved) : sizeProblems(cloud, resolved, concurrency ?? DEFAULTS.concurrency);
+        for (const message of problems) {
             const key = cpu !== undefined || memory !== undefined ? "cpu/memory" : "size";
             r.problem(key, cpu !== undefined || memory !== undefined ? `${resolved.cpu} vCPU / ${resolved.memory} MiB` : size, message);
         }

@@ -122,3 +122,45 @@ export function resolveSize(cloud: Cloud, preset: SizeName, cpu?: number, memory
     const base = PRESETS[preset][cloud];
     return { cpu: cpu ?? base.cpu, memory: memory ?? base.memory };
 }
+
+/**
+ * EC2 instance types the Elastic Beanstalk target chooses from, in order of
+ * on-demand Linux price in us-east-1 (cheapest first; README "Elastic
+ * Beanstalk" lists the prices and their source). All x86_64: the shared image is
+ * built for linux/amd64, so Graviton types (t4g, m7g) cannot run it. The t3
+ * family is burstable, in unlimited mode by default: CPU above the baseline is
+ * billed, never throttled.
+ */
+export const BEANSTALK_INSTANCE_TYPES: ReadonlyArray<{ readonly type: string; readonly cpu: number; readonly memory: number }> = [
+    { type: "t3.micro", cpu: 2, memory: 1024 },
+    { type: "t3.small", cpu: 2, memory: 2048 },
+    { type: "t3.medium", cpu: 2, memory: 4096 },
+    { type: "t3.large", cpu: 2, memory: 8192 },
+    { type: "t3.xlarge", cpu: 4, memory: 16384 },
+    { type: "t3.2xlarge", cpu: 8, memory: 32768 },
+    { type: "c7i.4xlarge", cpu: 16, memory: 32768 },
+    { type: "m7i.4xlarge", cpu: 16, memory: 65536 },
+    { type: "m7i.8xlarge", cpu: 32, memory: 131072 },
+];
+
+/** Memory (MiB) an instance keeps for Amazon Linux, Docker, nginx and the Beanstalk and CloudWatch agents. */
+export const BEANSTALK_HOST_RESERVE_MIB = 512;
+
+/**
+ * The cheapest instance type with at least the size's vCPU, and its memory
+ * plus the host's reserve; undefined when none is large enough.
+ */
+export function beanstalkInstanceType(size: Size): string | undefined {
+    return BEANSTALK_INSTANCE_TYPES.find((t) => t.cpu >= size.cpu && t.memory >= size.memory + BEANSTALK_HOST_RESERVE_MIB)?.type;
+}
+
+/** Problems with a size on Elastic Beanstalk, as sentences; empty when an instance type fits it. */
+export function beanstalkSizeProblems(size: Size): string[] {
+    if (beanstalkInstanceType(size) !== undefined) {
+        return [];
+    }
+    const largest = BEANSTALK_INSTANCE_TYPES[BEANSTALK_INSTANCE_TYPES.length - 1];
+    return [
+        `no Elastic Beanstalk instance type fits ${size.cpu} vCPU / ${size.memory} MiB (plus ${BEANSTALK_HOST_RESERVE_MIB} MiB for the host); the largest is ${largest.type} (${largest.cpu} vCPU / ${largest.memory} MiB)`,
+    ];
+}

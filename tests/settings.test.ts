@@ -34,6 +34,7 @@ describe("settings", () => {
             assert.strictEqual(settings.cache, undefined);
             assert.deepStrictEqual(settings.aws, {
                 region: "us-east-1",
+                platform: "fargate",
                 natGateways: "perAz",
                 logRetentionDays: 30,
                 deregistrationDelay: 15,
@@ -91,6 +92,8 @@ describe("settings", () => {
             ["cacheNodeType", { cloud: "aws", cacheNodeType: "t4g.micro" }, AWS, /ElastiCache node type/],
             ["cacheMemoryGb", { cloud: "gcp", cacheMemoryGb: "0" }, GCP, /from 1 to 300/],
             ["natGateways", { cloud: "aws", natGateways: "none" }, AWS, /allowed: perAz, single/],
+            ["platform", { cloud: "aws", platform: "ec2" }, AWS, /allowed: fargate, beanstalk/],
+            ["platform", { cloud: "gcp", platform: "beanstalk-ish" }, GCP, /allowed: fargate, beanstalk/],
             ["logRetentionDays", { cloud: "aws", logRetentionDays: "10" }, AWS, /allowed: 1, 3, 5, 7, 14, 30/],
             ["deregistrationDelay", { cloud: "aws", deregistrationDelay: "4000" }, AWS, /from 0 to 3600/],
             ["alarmEmail", { cloud: "aws", alarmEmail: "ops" }, AWS, /email address/],
@@ -176,6 +179,17 @@ describe("settings", () => {
             "natGateways applies only to cloud aws; it is ignored on gcp",
             "alarmEmail applies only to cloud aws; it is ignored on gcp",
         ]);
+    });
+
+    it("warns about platform on gcp only when a stack chose it", () => {
+        assert.deepStrictEqual(parseSettings(raw({ cloud: "gcp", platform: "fargate" }, GCP)).warnings, []);
+        assert.deepStrictEqual(parseSettings(raw({ cloud: "gcp", platform: "beanstalk" }, GCP)).warnings, ["platform applies only to cloud aws; it is ignored on gcp"]);
+    });
+
+    it("sizes Beanstalk by instance type, not Fargate's CPU/memory pairs", () => {
+        const { settings } = parseSettings(raw({ cloud: "aws", platform: "beanstalk", cpu: "1", memory: "1024" }, AWS));
+        assert.deepStrictEqual([settings.aws?.platform, settings.cpu, settings.memory], ["beanstalk", 1, 1024]);
+        assert.match(problems(raw({ cloud: "aws", cpu: "1", memory: "1024" }, AWS))[0].message, /Fargate/, "the same pair is no Fargate size");
     });
 
     it("rejects fractional CPU with CPU always allocated on Cloud Run", () => {
