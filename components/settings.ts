@@ -46,8 +46,6 @@ export interface AwsSettings {
     readonly logRetentionDays: number;
     /** Seconds the load balancer drains a stopping task. @default 15 */
     readonly deregistrationDelay: number;
-    /** Address subscribed to the alarm topic. @default none */
-    readonly alarmEmail?: string;
     /** ElastiCache node type when `cache` is `redis`. @default "cache.t4g.micro" */
     readonly cacheNodeType: string;
     /** Route 53 public hosted zone for `domain`. @default the domain's parent (example.com for app.example.com) */
@@ -121,6 +119,8 @@ export interface Settings {
     readonly database?: DatabaseSettings;
     readonly cache?: { readonly engine: "redis" };
     readonly deployments?: DeploymentsSettings;
+    /** Address alerts are emailed to, on either cloud (an SNS subscription or a Cloud Monitoring channel). @default none */
+    readonly alarmEmail?: string;
     readonly aws?: AwsSettings;
     readonly gcp?: GcpSettings;
 }
@@ -178,7 +178,7 @@ export const KEYS: Readonly<Record<string, Cloud | "both">> = {
     natGateways: "aws",
     logRetentionDays: "aws",
     deregistrationDelay: "aws",
-    alarmEmail: "aws",
+    alarmEmail: "both",
     hostedZone: "aws",
     cacheNodeType: "aws",
     ingress: "gcp",
@@ -274,6 +274,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const dbStorageGb = r.integer("dbStorageGb", DEFAULTS.dbStorageGb, { min: 20, max: 16384 });
     const cacheKind = r.oneOf("cache", ["none", "redis"] as const, DEFAULTS.cache);
     const deployments = r.deployments();
+    const alarmEmail = r.email("alarmEmail");
 
     if (minInstances !== undefined && maxInstances !== undefined && minInstances > maxInstances) {
         r.problem("minInstances", minInstances, `must not exceed maxInstances (${maxInstances})`);
@@ -295,7 +296,6 @@ export function parseSettings(raw: RawConfig): ParseResult {
             natGateways: r.oneOf("natGateways", ["perAz", "single"] as const, DEFAULTS.natGateways) ?? DEFAULTS.natGateways,
             logRetentionDays: r.integerIn("logRetentionDays", LOG_RETENTION_DAYS, DEFAULTS.logRetentionDays) ?? DEFAULTS.logRetentionDays,
             deregistrationDelay: r.integer("deregistrationDelay", DEFAULTS.deregistrationDelay, { min: 0, max: 3600 }) ?? DEFAULTS.deregistrationDelay,
-            alarmEmail: r.email("alarmEmail"),
             cacheNodeType: r.pattern("cacheNodeType", /^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.micro", DEFAULTS.cacheNodeType) ?? DEFAULTS.cacheNodeType,
             ...optional("hostedZone", r.hostname("hostedZone")),
         };
@@ -367,6 +367,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
         ...optional("database", database),
         ...(cacheKind === "redis" ? { cache: { engine: "redis" as const } } : {}),
         ...optional("deployments", deployments),
+        ...optional("alarmEmail", alarmEmail),
         ...optional("aws", aws),
         ...optional("gcp", gcp),
     };

@@ -67,7 +67,14 @@ describe("Google Cloud target rules", () => {
     });
 
     describe("requiredApis", () => {
-        const base = ["run.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com"];
+        const base = [
+            "run.googleapis.com",
+            "artifactregistry.googleapis.com",
+            "secretmanager.googleapis.com",
+            "iam.googleapis.com",
+            "monitoring.googleapis.com",
+            "logging.googleapis.com",
+        ];
         it("enables only the service's APIs without a data tier", () => {
             assert.deepStrictEqual(requiredApis({ network: false, database: false, cache: false }), base);
         });

@@ -38,7 +38,6 @@ describe("settings", () => {
                 natGateways: "perAz",
                 logRetentionDays: 30,
                 deregistrationDelay: 15,
-                alarmEmail: undefined,
                 cacheNodeType: "cache.t4g.micro",
             });
             assert.ok(!("hostedZone" in settings.aws!), "an unset optional setting stays absent");
@@ -175,10 +174,14 @@ describe("settings", () => {
 
     it("warns, without failing, about settings the chosen cloud ignores", () => {
         const { warnings } = parseSettings(raw({ cloud: "gcp", natGateways: "single", alarmEmail: "ops@example.com" }, GCP));
-        assert.deepStrictEqual(warnings, [
-            "natGateways applies only to cloud aws; it is ignored on gcp",
-            "alarmEmail applies only to cloud aws; it is ignored on gcp",
-        ]);
+        assert.deepStrictEqual(warnings, ["natGateways applies only to cloud aws; it is ignored on gcp"]);
+    });
+
+    it("reads alarmEmail on either cloud", () => {
+        for (const [cloud, providers] of [["aws", AWS], ["gcp", GCP]] as const) {
+            assert.strictEqual(parseSettings(raw({ cloud, alarmEmail: "ops@example.com" }, providers)).settings.alarmEmail, "ops@example.com");
+            assert.ok(!("alarmEmail" in parseSettings(raw({ cloud }, providers)).settings), `unset on ${cloud}`);
+        }
     });
 
     it("warns about platform on gcp only when a stack chose it", () => {

@@ -2,9 +2,10 @@
 import { ResourceRule, StackRule } from "../preflight";
 import { AWS_RULES } from "./aws";
 import { GCP_RULES } from "./gcp";
+import { MONITORING_RULES } from "./monitoring";
 import { STACK_RULES } from "./stack";
 
 export const RULES: { readonly resource: readonly ResourceRule[]; readonly stack: readonly StackRule[] } = {
-    resource: [...AWS_RULES, ...GCP_RULES],
+    resource: [...AWS_RULES, ...GCP_RULES, ...MONITORING_RULES],
     stack: STACK_RULES,
 };

@@ -90,7 +90,7 @@ export class AwsTarget extends pulumi.ComponentResource {
                 targetGroupArnSuffix: lb.targetGroupArnSuffix,
                 clusterName: service.clusterName,
                 serviceName: service.serviceName,
-                email: awsSettings.alarmEmail,
+                email: settings.alarmEmail,
             },
             { parent: this },
         );

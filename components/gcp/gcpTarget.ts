@@ -11,6 +11,7 @@ import { ArtifactRepository } from "./artifactRepository";
 import { MemorystoreCache } from "./cache";
 import { CloudRunService } from "./cloudRunService";
 import { CloudSqlDatabase } from "./database";
+import { Monitoring } from "./monitoring";
 import { ServiceDomain } from "./domain";
 import { uniqueId } from "../naming";
 import { PrivateNetwork } from "./network";
@@ -149,6 +150,8 @@ export class GcpTarget extends pulumi.ComponentResource {
         const domain = s.domain
             ? new ServiceDomain(`${name}-domain`, { project, region, apis, domain: s.domain, serviceName: service.name }, { parent: this })
             : undefined;
+
+        new Monitoring(`${name}-monitoring`, { project, apis, email: s.alarmEmail }, { parent: this });
 
         this.outputs = {
             url: s.domain ? pulumi.output(`https://${s.domain}`) : service.uri,

@@ -9,6 +9,8 @@ export type ProjectApi =
     | "artifactregistry.googleapis.com"
     | "secretmanager.googleapis.com"
     | "iam.googleapis.com"
+    | "monitoring.googleapis.com"
+    | "logging.googleapis.com"
     | "compute.googleapis.com"
     | "servicenetworking.googleapis.com"
     | "sqladmin.googleapis.com"
@@ -24,7 +26,15 @@ export interface ApiNeeds {
 
 /** The APIs a stack with these needs calls; pure, so tests can read the table. */
 export function requiredApis(needs: ApiNeeds): ProjectApi[] {
-    const apis: ProjectApi[] = ["run.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com"];
+    // Monitoring and Logging are on in most projects already; enabling them again is a no-op.
+    const apis: ProjectApi[] = [
+        "run.googleapis.com",
+        "artifactregistry.googleapis.com",
+        "secretmanager.googleapis.com",
+        "iam.googleapis.com",
+        "monitoring.googleapis.com",
+        "logging.googleapis.com",
+    ];
     if (needs.network) {
         apis.push("compute.googleapis.com", "servicenetworking.googleapis.com");
     }

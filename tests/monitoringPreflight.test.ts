@@ -1,0 +1,44 @@
+// The apply-time rules for the operations pieces: each rejects an input its
+// API would reject, and accepts what the program declares. No mocks.
+import * as assert from "assert";
+import { ResourceView, preflight } from "../analysis/preflight";
+import { RULES } from "../analysis/rules";
+import { MONITORING_RULES } from "../analysis/rules/monitoring";
+import { render } from "./harness";
+
+const res = (type: string, name: string, inputs: Record<string, unknown>): ResourceView => ({ type, name, inputs });
+const long = (n: number, c = "a"): string => c.repeat(n);
+
+/** One input each monitoring rule must reject, by rule id (tests/preflight.test.ts may merge these). */
+export const MONITORING_VIOLATIONS: Record<string, ResourceView[]> = {
+    "aws-sns-email-endpoint": [res("aws:sns/topicSubscription:TopicSubscription", "x", { protocol: "email", endpoint: "ops" })],
+    "gcp-channel-display-name": [res("gcp:monitoring/notificationChannel:NotificationChannel", "x", { type: "email", displayName: long(513), labels: { email_address: "a@b.co" } })],
+    "gcp-channel-email-address": [res("gcp:monitoring/notificationChannel:NotificationChannel", "x", { type: "email", labels: {} })],
+};
+
+describe("monitoring preflight rules", () => {
+    it("has a violating input for every rule, and every rule cites its source", () => {
+        assert.deepStrictEqual(MONITORING_RULES.map((r) => r.id).filter((id) => !(id in MONITORING_VIOLATIONS)), []);
+        for (const rule of MONITORING_RULES) {
+            assert.match(rule.source, /^https:\/\//, `${rule.id} cites its reference`);
+        }
+    });
+
+    for (const [id, resources] of Object.entries(MONITORING_VIOLATIONS)) {
+        it(`${id}: rejects what the cloud would`, () => {
+            const found = preflight(resources, RULES).filter((v) => v.rule === id);
+            assert.ok(found.length > 0, `expected ${id} to fire on ${JSON.stringify(resources)}`);
+            assert.ok(found.every((v) => v.property !== "" && v.message.length > 10));
+        });
+    }
+
+    for (const [stack, overrides] of [
+        ["prod", ["alarmEmail=ops@example.com"]],
+        ["dev", ["alarmEmail=ops@example.com"]],
+    ] as Array<[string, string[]]>) {
+        it(`accepts what the ${stack} fixture declares with every monitoring piece on`, async () => {
+            const r = await render(stack, ...overrides);
+            assert.deepStrictEqual(preflight(r.resources, { resource: MONITORING_RULES, stack: [] }), []);
+        });
+    }
+});
