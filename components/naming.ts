@@ -66,3 +66,8 @@ export function uniqueName(parts: readonly string[], maxLength: number): string 
 export function safeId(parts: readonly string[], maxLength: number): string {
     return lowerKebab(parts.join("-")).slice(0, maxLength).replace(/-+$/, "");
 }
+
+/** Free text cut to a display-name limit (ASCII, so characters are bytes), marked with "..." when cut. */
+export function label(text: string, maxLength: number): string {
+    return text.length <= maxLength ? text : `${text.slice(0, maxLength - 3)}...`;
+}

@@ -47,8 +47,12 @@ export interface RenderOptions {
     readonly root?: string;
     /** Where `Pulumi.<stack>.yaml` is read from (tests keep their own fixtures). @default `root` */
     readonly stackDir?: string;
+    /** The stack name to render under, when it differs from the stack file's (tests render one fixture under many names). @default `stack` */
+    readonly stackName?: string;
     /** The project name to render under. @default Pulumi.yaml's `name` */
     readonly project?: string;
+    /** The apply-time rules to check. @default every rule in analysis/rules */
+    readonly rules?: Parameters<typeof preflight>[1];
 }
 
 /** A user error in the render's own arguments (unknown stack, malformed --set). */
@@ -252,7 +256,8 @@ export async function renderStack(opts: RenderOptions): Promise<Render> {
         applyOverride(cfg, project, o);
     }
 
-    await pulumi.runtime.setMocks(mocks, project, opts.stack, true, RENDER_ORG);
+    const stackName = opts.stackName ?? opts.stack;
+    await pulumi.runtime.setMocks(mocks, project, stackName, true, RENDER_ORG);
     pulumi.runtime.setAllConfig(cfg.config, [...cfg.secretKeys]);
     quietPromiseStacks();
 
@@ -262,7 +267,7 @@ export async function renderStack(opts: RenderOptions): Promise<Render> {
     process.env[STACK_DIR_ENV] = path.resolve(stackDir);
     process.chdir(root);
     try {
-        const { settings, warnings } = parseSettings(readRawConfig(project, opts.stack));
+        const { settings, warnings } = parseSettings(readRawConfig(project, stackName));
         const records = captureRegistrations();
         const program = loadProgram(root);
         const exported = await program();
@@ -270,12 +275,12 @@ export async function renderStack(opts: RenderOptions): Promise<Render> {
         await pulumi.runtime.disconnect();
         const resources = records.list();
         // Apply-time rules fail a render the way invalid settings do.
-        const violations = preflight(resources, RULES);
+        const violations = preflight(resources, opts.rules ?? RULES);
         if (violations.length > 0) {
             throw new PreflightError(violations);
         }
         return {
-            stack: opts.stack,
+            stack: stackName,
             project,
             settings: JSON.parse(JSON.stringify(settings)) as unknown,
             resources,

@@ -4,7 +4,7 @@
 // account those tokens may impersonate.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { safeId, uniqueId } from "../naming";
+import { label, safeId, uniqueId } from "../naming";
 import { PULUMI_OIDC_ISSUER, StackIdentity, longestSubject, pulumiAudience, subjectPrefix } from "./pulumiOidc";
 
 /**
@@ -81,7 +81,7 @@ export class GcpOidcTrust extends pulumi.ComponentResource {
         );
         const account = new gcp.serviceaccount.Account(
             `${name}-deployer`,
-            { project, accountId: uniqueId([identity.project, identity.stack, "deploy"], 30), displayName: `Pulumi Deployments of ${identity.project}/${identity.stack}` },
+            { project, accountId: uniqueId([identity.project, identity.stack, "deploy"], 30), displayName: label(`Pulumi Deployments of ${identity.project}/${identity.stack}`, 100) },
             parent,
         );
         new gcp.serviceaccount.IAMMember(

@@ -4,6 +4,7 @@
 // cannot reach another stack's secrets or anything else in the project.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { label } from "../naming";
 
 export interface ServiceIdentityArgs {
     /** The enabled project APIs; every resource here waits for them. */
@@ -27,7 +28,7 @@ export class ServiceIdentity extends pulumi.ComponentResource {
             {
                 project: args.project,
                 accountId: args.accountId,
-                displayName: args.description,
+                displayName: label(args.description, 100),
                 description: "Runtime identity of the Cloud Run service; holds no project-level role.",
             },
             { parent: this, dependsOn: [args.apis] },
