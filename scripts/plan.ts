@@ -1,12 +1,13 @@
-// `npm run plan -- <stack> [--set key=value ...] [--json]`: shows what a stack
+// `npm run plan -- <stack> [--set key=value ...] [--json] [--cost]`: shows what a stack
 // would declare, offline. Exit 1 with the problems on stderr for invalid settings.
 import { parseArgs } from "util"; // Node's own argument parser: no dependency needed
 import { RunError } from "@pulumi/pulumi/errors";
+import { estimateCost, formatCost } from "../analysis/cost";
 import { SettingsError } from "../components/settings";
 import { STACK_DIR_ENV } from "../components/stackConfig";
 import { REDACTED, Render, RenderUsageError, UNKNOWN, renderStack, stackNames } from "./render";
 
-const USAGE = "usage: npm run plan -- <stack> [--set key=value ...] [--json]";
+const USAGE = "usage: npm run plan -- <stack> [--set key=value ...] [--json] [--cost]";
 
 export function formatHuman(r: Render): string {
     const lines: string[] = [];
@@ -51,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
         parsed = parseArgs({
             args: argv,
             allowPositionals: true,
-            options: { set: { type: "string", multiple: true, short: "s" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+            options: { set: { type: "string", multiple: true, short: "s" }, json: { type: "boolean" }, cost: { type: "boolean" }, help: { type: "boolean", short: "h" } },
         });
     } catch (e) {
         process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
@@ -70,9 +71,9 @@ export async function main(argv: string[]): Promise<number> {
         if (parsed.values.json) {
             const { stack, project, settings, resources, outputs } = render;
             // Warnings reach stderr from the program itself (pulumi.log.warn), as in `pulumi up`.
-            process.stdout.write(`${JSON.stringify({ stack, project, settings, resources, outputs }, null, 2)}\n`);
+            process.stdout.write(`${JSON.stringify({ stack, project, settings, resources, outputs, cost: estimateCost(render) }, null, 2)}\n`);
         } else {
-            process.stdout.write(`${formatHuman(render)}\n`);
+            process.stdout.write(`${formatHuman(render)}\n${parsed.values.cost ? `\n${formatCost(estimateCost(render))}\n` : ""}`);
         }
         return 0;
     } catch (e) {

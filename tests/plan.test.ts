@@ -44,9 +44,10 @@ function plan(...args: string[]): Promise<PlanRun> {
 const PROD_JSON = ["prod", "--json"];
 const DEV_JSON = ["dev", "--json"];
 const PROD_HUMAN = ["prod"];
+const PROD_COST = ["prod", "--cost"];
 const INVALID = ["prod", "--json", "--set", "minInstances=0", "--set", "port=80"];
 const SECRET = ["dev", "--json", "--set", "secrets.API_KEY=hunter2-plaintext"];
-for (const args of [PROD_JSON, DEV_JSON, PROD_HUMAN, INVALID, SECRET, [], ["staging"]]) {
+for (const args of [PROD_JSON, DEV_JSON, PROD_HUMAN, PROD_COST, INVALID, SECRET, [], ["staging"]]) {
     void plan(...args);
 }
 
@@ -56,7 +57,12 @@ describe("npm run plan", () => {
             const r = await plan(stack, "--json");
             assert.strictEqual(r.status, 0, r.stderr);
             const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-            assert.deepStrictEqual(Object.keys(doc), ["stack", "project", "settings", "resources", "outputs"]);
+            assert.deepStrictEqual(Object.keys(doc), ["stack", "project", "settings", "resources", "outputs", "cost"]);
+            const cost = doc.cost as { monthlyTotal: unknown; currency: unknown; items: Array<Record<string, unknown>>; unpriced: unknown };
+            assert.ok(typeof cost.monthlyTotal === "number" && cost.monthlyTotal > 0 && cost.currency === "USD" && Array.isArray(cost.unpriced));
+            for (const item of cost.items) {
+                assert.ok(typeof item.type === "string" && typeof item.name === "string" && typeof item.monthlyUsd === "number" && ["fixed", "usage"].includes(item.kind as string), JSON.stringify(item));
+            }
             assert.strictEqual(doc.stack, stack);
             assert.strictEqual(doc.project, PROJECT);
             const resources = doc.resources as Array<Record<string, unknown>>;
@@ -75,6 +81,15 @@ describe("npm run plan", () => {
         assert.match(r.stdout, /\nSettings:\n {2}cloud: "aws"/);
         assert.match(r.stdout, /\nResources \(\d+\):\n/);
         assert.match(r.stdout, /\nOutputs:\n {2}cloud: aws/);
+    });
+
+    it("--cost prints the breakdown and the total after the render", async () => {
+        const r = await plan(...PROD_COST);
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.match(r.stdout, /\nEstimated monthly cost \(USD, aws us-east-1/);
+        assert.match(r.stdout, /\nFixed \(\$[\d.]+\):\n[\s\S]*NAT gateways \(3\)/);
+        assert.match(r.stdout, /\nTotal: \$[\d.]+ a month \(fixed/);
+        assert.doesNotMatch((await plan(...PROD_HUMAN)).stdout, /Estimated monthly cost/, "only with --cost");
     });
 
     it("exits 1 with the problems on stderr and nothing on stdout for invalid settings", async () => {
