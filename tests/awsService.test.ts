@@ -94,12 +94,13 @@ describe("AWS ECS service", () => {
             assert.deepStrictEqual(task(r).inputs.volumes, [{ name: "tmp" }]);
         });
 
-        it("checks /healthz on the app port with the interpreter the image's own HEALTHCHECK uses (the image has no curl)", async () => {
+        it("checks /healthz on the app port with the interpreter the image's own HEALTHCHECK uses (the image has no shell or curl)", async () => {
             const c = container(await render("prod", "port=9000"));
             const dockerfile = fs.readFileSync(path.join(__dirname, "..", "app", "Dockerfile"), "utf8");
             const imageCheck = /HEALTHCHECK[^\n]*\\\n\s*CMD \["([^"]+)", "-c"/.exec(dockerfile);
             assert.ok(imageCheck, "app/Dockerfile has an exec-form HEALTHCHECK");
             assert.deepStrictEqual(c.healthCheck.command.slice(0, 3), ["CMD", imageCheck[1], "-c"]);
+            assert.ok(imageCheck[1].startsWith("/"), "an absolute path: exec form, nothing on PATH to rely on");
             assert.match(c.healthCheck.command[3], /urlopen\('http:\/\/127\.0\.0\.1:9000\/healthz'/);
             assert.deepStrictEqual(c.portMappings.map((p) => p.containerPort), [9000]);
         });

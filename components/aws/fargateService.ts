@@ -259,9 +259,10 @@ export class FargateService extends pulumi.ComponentResource {
                     "max-buffer-size": "25m",
                 },
             },
-            // The image has python3 but no curl; urlopen raises (exit 1) on anything but 2xx/3xx.
+            // The image's own HEALTHCHECK interpreter (app/Dockerfile): no shell, no curl, and no
+            // python3 on PATH. urlopen raises (exit 1) on anything but 2xx/3xx.
             healthCheck: {
-                command: ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen('${healthUrl}', timeout=3)`],
+                command: ["CMD", "/opt/venv/bin/python", "-c", `import urllib.request; urllib.request.urlopen('${healthUrl}', timeout=3)`],
                 interval: 15,
                 timeout: 5,
                 retries: 3,
