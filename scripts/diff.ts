@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { estimateCost } from "../analysis/cost";
 import type { RenderedResource } from "./render";
 
 /** One resource as the render reports it (a type-only import: the diff never loads Pulumi). */
@@ -20,6 +21,8 @@ export interface RenderDoc {
     readonly settings?: unknown;
     readonly resources?: readonly RenderedResourceDoc[];
     readonly outputs?: Record<string, unknown>;
+    /** The monthly estimate (`cost.monthlyTotal`, USD); renders from before the estimate existed lack it. */
+    readonly cost?: { readonly monthlyTotal?: number; readonly unpriced?: readonly unknown[] };
     /** Set instead of the rest when the render failed (invalid settings, a crash). */
     readonly error?: string;
 }
@@ -53,6 +56,19 @@ export interface StackDiff {
     readonly outputs: readonly ValueChange[];
     readonly baseError?: string;
     readonly headError?: string;
+    /** Monthly estimate in USD on each side; undefined where a side has no render. */
+    readonly cost: CostDelta;
+}
+
+export interface CostDelta {
+    readonly base?: number;
+    readonly head?: number;
+    /** head - base, when both are known. */
+    readonly delta?: number;
+    /** The base render carried no estimate: it was estimated here from its resources, with this branch's price table. */
+    readonly baseRecomputed?: boolean;
+    /** Items the price table cannot price, on the head side. */
+    readonly headUnpriced?: number;
 }
 
 const EMPTY: RenderDoc = { stack: "", resources: [], outputs: {}, settings: {} };
@@ -110,6 +126,40 @@ export function diffValues(a: unknown, b: unknown, prefix = ""): ValueChange[] {
     return [{ path: prefix === "" ? "(value)" : prefix, ...(a === undefined ? {} : { before: x }), ...(b === undefined ? {} : { after: y }) }];
 }
 
+/** A render's monthly estimate: its own `cost`, or one computed from its resources when it predates the estimate. */
+function monthly(doc: RenderDoc | undefined): { usd?: number; recomputed: boolean; unpriced?: number } {
+    if (doc === undefined || doc.error !== undefined) {
+        return { recomputed: false };
+    }
+    if (typeof doc.cost?.monthlyTotal === "number") {
+        return { usd: doc.cost.monthlyTotal, recomputed: false, unpriced: doc.cost.unpriced?.length };
+    }
+    if (doc.resources === undefined) {
+        return { recomputed: false };
+    }
+    const c = estimateCost({ settings: doc.settings, resources: doc.resources });
+    return { usd: c.monthlyTotal, recomputed: true, unpriced: c.unpriced.length };
+}
+
+export function costDelta(base: RenderDoc | undefined, head: RenderDoc | undefined): CostDelta {
+    const b = monthly(base);
+    const h = monthly(head);
+    return {
+        ...(b.usd !== undefined ? { base: b.usd } : {}),
+        ...(h.usd !== undefined ? { head: h.usd } : {}),
+        ...(b.usd !== undefined && h.usd !== undefined ? { delta: Math.round((h.usd - b.usd) * 100) / 100 } : {}),
+        ...(b.recomputed ? { baseRecomputed: true } : {}),
+        ...(h.unpriced ? { headUnpriced: h.unpriced } : {}),
+    };
+}
+
+/** `$182.10 → $108.40 (−$73.70)`, with n/a for a side that has no estimate. */
+export function formatCostDelta(c: CostDelta): string {
+    const m = (n: number | undefined): string => (n === undefined ? "n/a" : `$${n.toFixed(2)}`);
+    const d = c.delta === undefined ? "" : c.delta === 0 ? " (no change)" : ` (${c.delta > 0 ? "+" : "−"}$${Math.abs(c.delta).toFixed(2)})`;
+    return `${m(c.base)} → ${m(c.head)}${d}`;
+}
+
 /**
  * What changes from the base render to the head render of one stack.
  * Either side may be undefined (the stack file was added or removed).
@@ -118,7 +168,7 @@ export function diffRenders(base: RenderDoc | undefined, head: RenderDoc | undef
     const stack = head?.stack ?? base?.stack ?? "";
     const empty = { added: [], removed: [], changed: [], settings: [], outputs: [] };
     if (base?.error !== undefined || head?.error !== undefined) {
-        return { stack, status: "failed", ...empty, ...(base?.error !== undefined ? { baseError: base.error } : {}), ...(head?.error !== undefined ? { headError: head.error } : {}) };
+        return { stack, status: "failed", ...empty, cost: costDelta(base, head), ...(base?.error !== undefined ? { baseError: base.error } : {}), ...(head?.error !== undefined ? { headError: head.error } : {}) };
     }
     const b = base ?? EMPTY;
     const h = head ?? EMPTY;
@@ -140,7 +190,7 @@ export function diffRenders(base: RenderDoc | undefined, head: RenderDoc | undef
     const settings = base && head ? diffValues(b.settings ?? {}, h.settings ?? {}) : [];
     const outputs = diffValues(b.outputs ?? {}, h.outputs ?? {});
     const status = base === undefined ? "new" : head === undefined ? "gone" : added.length + removed.length + changed.length + settings.length + outputs.length > 0 ? "changed" : "unchanged";
-    return { stack, status, added, removed, changed, settings, outputs };
+    return { stack, status, added, removed, changed, settings, outputs, cost: costDelta(base, head) };
 }
 
 /** Pairs renders by stack name and diffs each; stacks sorted by name. */
@@ -215,9 +265,18 @@ export function formatMarkdown(diffs: readonly StackDiff[], opts: MarkdownOption
         lines.push("_No stacks found._");
         return lines.join("\n");
     }
-    lines.push("| Stack | Add | Change | Remove | Summary |", "|---|---:|---:|---:|---|");
+    lines.push("| Stack | Add | Change | Remove | Monthly estimate (base → head) | Summary |", "|---|---:|---:|---:|---|---|");
     for (const d of diffs) {
-        lines.push(`| \`${d.stack}\` | ${d.added.length} | ${d.changed.length} | ${d.removed.length} | ${summaryLine(d)} |`);
+        lines.push(`| \`${d.stack}\` | ${d.added.length} | ${d.changed.length} | ${d.removed.length} | ${formatCostDelta(d.cost)} | ${summaryLine(d)} |`);
+    }
+    lines.push("", "Monthly estimate: on-demand list prices at the assumed usage (`npm run plan -- <stack> --cost` shows every item and assumption).");
+    const recomputed = diffs.filter((d) => d.cost.baseRecomputed).map((d) => `\`${d.stack}\``);
+    if (recomputed.length > 0) {
+        lines.push(`The base render of ${recomputed.join(", ")} carried no estimate; it was estimated here from its resources with this branch's price table.`);
+    }
+    const unpriced = diffs.filter((d) => d.cost.headUnpriced).map((d) => `\`${d.stack}\` (${d.cost.headUnpriced})`);
+    if (unpriced.length > 0) {
+        lines.push(`Not priced, so left out of the estimate: ${unpriced.join(", ")} item(s).`);
     }
     for (const d of diffs) {
         lines.push("", `#### \`${d.stack}\`: ${summaryLine(d)}`, ...collapse(stackBody(d)));

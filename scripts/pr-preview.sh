@@ -2,7 +2,9 @@
 # What the pull-request workflow (.github/workflows/pr-preview.yml) does, run
 # locally: install from the lockfile, run the tests, render every stack
 # offline on the working tree (head) and on a base commit, and print the
-# difference as markdown. Needs no cloud access and no Pulumi CLI.
+# difference as markdown, with each stack's monthly estimate on both sides and
+# the change (a base that predates the estimate is estimated from its
+# resources). Needs no cloud access and no Pulumi CLI.
 #
 #   scripts/pr-preview.sh                  # base = HEAD~1 (or HEAD on a first commit)
 #   BASE=origin/main scripts/pr-preview.sh
@@ -19,7 +21,7 @@ for arg in "$@"; do
     case "$arg" in
         --no-install) install=0 ;;
         --no-test) run_tests=0 ;;
-        -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done

@@ -76,8 +76,8 @@ describe("offline render diff", () => {
         const head = doc("dev", [bucket("edited", { acl: "[secret]" }), bucket("new")]);
         const md = formatMarkdown(diffAll([base, doc("prod", [])], [head, doc("prod", [])]), { marker: "<!-- m -->" });
         assert.ok(md.startsWith("<!-- m -->\n"));
-        assert.match(md, /\| `dev` \| 1 \| 1 \| 0 \| 1 to add, 1 to change, 0 to remove \|/);
-        assert.match(md, /\| `prod` \| 0 \| 0 \| 0 \| no changes \|/);
+        assert.match(md, /\| `dev` \| 1 \| 1 \| 0 \| [^|]+ \| 1 to add, 1 to change, 0 to remove \|/);
+        assert.match(md, /\| `prod` \| 0 \| 0 \| 0 \| [^|]+ \| no changes \|/);
         assert.match(md, /- `aws:s3\/bucket:Bucket` \*\*new\*\* \(in `app`\)/);
         assert.match(md, /  - `acl`: `private` → `\[secret\]`/);
     });
@@ -87,5 +87,34 @@ describe("offline render diff", () => {
         const md = formatMarkdown([diffRenders(doc("prod", []), doc("prod", many))], { maxLength: 2000 });
         assert.ok(md.length <= 2000);
         assert.match(md, /cut to fit a GitHub comment/);
+    });
+});
+
+describe("offline render diff: monthly estimate", () => {
+    const secret = (name: string) => ({ type: "aws:secretsmanager/secret:Secret", name, parent: null, inputs: {} });
+    const settings = { cloud: "aws", aws: { region: "us-east-1" } };
+
+    it("shows base, head and the difference from each render's cost", () => {
+        const base = doc("prod", [secret("a")], { settings, cost: { monthlyTotal: 182.1, unpriced: [] } });
+        const head = doc("prod", [secret("a")], { settings, cost: { monthlyTotal: 108.4, unpriced: [] } });
+        const d = diffRenders(base, head);
+        assert.deepStrictEqual(d.cost, { base: 182.1, head: 108.4, delta: -73.7 });
+        assert.match(formatMarkdown([d]), /\| `prod` \| 0 \| 0 \| 0 \| \$182\.10 → \$108\.40 \(−\$73\.70\) \|/);
+    });
+
+    it("estimates a base render that predates the estimate from its resources, and says so", () => {
+        const base = doc("prod", [secret("a")], { settings });
+        const head = doc("prod", [secret("a"), secret("b")], { settings, cost: { monthlyTotal: 0.8, unpriced: [] } });
+        const d = diffRenders(base, head);
+        assert.deepStrictEqual(d.cost, { base: 0.4, head: 0.8, delta: 0.4, baseRecomputed: true });
+        const md = formatMarkdown([d]);
+        assert.match(md, /\$0\.40 → \$0\.80 \(\+\$0\.40\)/);
+        assert.match(md, /The base render of `prod` carried no estimate; it was estimated here/);
+    });
+
+    it("shows n/a for a side without a render", () => {
+        const d = diffRenders(undefined, doc("dev", [], { settings, cost: { monthlyTotal: 10.33, unpriced: [] } }));
+        assert.deepStrictEqual(d.cost, { head: 10.33 });
+        assert.match(formatMarkdown([d]), /n\/a → \$10\.33/);
     });
 });
