@@ -2,7 +2,7 @@
 // turns raw config strings into a typed, validated `Settings` object. Invalid
 // input is reported all at once, before any resource is declared.
 import { RunError } from "@pulumi/pulumi/errors";
-import { Region as AwsRegion } from "@pulumi/aws/types/enums";
+import { AWS_REGIONS, GCP_REGIONS, cacheNodeTypeProblem, cloudSqlTierProblem, looksLikePlaceholderProject, nearest, rdsInstanceClassProblem } from "./cloudCatalog";
 import { Cloud, SIZE_NAMES, SizeName, beanstalkSizeProblems, resolveSize, sizeProblems } from "./sizing";
 
 export type NatGateways = "perAz" | "single";
@@ -42,8 +42,6 @@ export interface AwsSettings {
     readonly platform: Platform;
     /** NAT gateways: one per availability zone (resilient) or a single one (cheaper). @default "perAz" */
     readonly natGateways: NatGateways;
-    /** CloudWatch log retention in days. @default 30 */
-    readonly logRetentionDays: number;
     /** Seconds the load balancer drains a stopping task. @default 15 */
     readonly deregistrationDelay: number;
     /** ElastiCache node type when `cache` is `redis`. @default "cache.t4g.micro" */
@@ -121,6 +119,10 @@ export interface Settings {
     readonly deployments?: DeploymentsSettings;
     /** Address alerts are emailed to, on either cloud (an SNS subscription or a Cloud Monitoring channel). @default none */
     readonly alarmEmail?: string;
+    /** p95 request latency, milliseconds, above which the latency alert fires. @default 1000 */
+    readonly latencyThresholdMs: number;
+    /** Days logs are kept: CloudWatch and the access-log bucket on AWS, a Cloud Logging bucket on Google Cloud. @default 30 */
+    readonly logRetentionDays: number;
     readonly aws?: AwsSettings;
     readonly gcp?: GcpSettings;
 }
@@ -143,6 +145,7 @@ export const DEFAULTS = {
     platform: "fargate" as Platform,
     natGateways: "perAz" as NatGateways,
     logRetentionDays: 30,
+    latencyThresholdMs: 1000,
     deregistrationDelay: 15,
     cacheNodeType: "cache.t4g.micro",
     ingress: "all" as Ingress,
@@ -176,7 +179,8 @@ export const KEYS: Readonly<Record<string, Cloud | "both">> = {
     deployments: "both",
     platform: "aws",
     natGateways: "aws",
-    logRetentionDays: "aws",
+    logRetentionDays: "both",
+    latencyThresholdMs: "both",
     deregistrationDelay: "aws",
     alarmEmail: "both",
     hostedZone: "aws",
@@ -190,7 +194,9 @@ export const KEYS: Readonly<Record<string, Cloud | "both">> = {
 /** Provider keys the program reads. */
 export const PROVIDER_KEYS = ["aws:region", "gcp:project", "gcp:region"] as const;
 
-export const AWS_REGIONS: readonly string[] = Object.values(AwsRegion);
+export { AWS_REGIONS, GCP_REGIONS };
+/** Cloud Logging buckets keep logs 1 to 3650 days (https://cloud.google.com/logging/docs/buckets#custom-retention). */
+export const GCP_LOG_RETENTION_MAX = 3650;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** Environment names the stack sets itself; `env` and `secrets` may not use them. */
@@ -242,7 +248,8 @@ export function parseSettings(raw: RawConfig): ParseResult {
 
     for (const key of Object.keys(raw.project)) {
         if (!(key in KEYS)) {
-            r.problem(key, raw.project[key], `unknown setting; allowed: ${Object.keys(KEYS).join(", ")}`);
+            const guess = nearest(key, Object.keys(KEYS));
+            r.problem(key, raw.project[key], `unknown setting${guess ? `; did you mean ${guess}?` : ""} Allowed: ${Object.keys(KEYS).join(", ")}`);
         }
     }
 
@@ -258,7 +265,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
 
     const size = r.oneOf("size", SIZE_NAMES, DEFAULTS.size);
     const cpu = r.number("cpu", undefined, { min: 0.01, max: 16 });
-    const memory = r.integer("memory", undefined, { min: 128, max: 122880 });
+    const memory = r.integer("memory", undefined, { min: 128, max: 122880, unit: "MiB", example: "2048 for 2 GiB" });
     const minInstances = r.integer("minInstances", DEFAULTS.minInstances, { min: 0, max: 1000 });
     const maxInstances = r.integer("maxInstances", DEFAULTS.maxInstances, { min: 1, max: 1000 });
     const concurrency = r.integer("concurrency", DEFAULTS.concurrency, { min: 1, max: 1000 });
@@ -271,10 +278,15 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const highAvailability = r.boolean("highAvailability", DEFAULTS.highAvailability);
     const isPublic = r.boolean("public", DEFAULTS.public);
     const databaseKind = r.oneOf("database", ["none", "postgres"] as const, DEFAULTS.database);
-    const dbStorageGb = r.integer("dbStorageGb", DEFAULTS.dbStorageGb, { min: 20, max: 16384 });
+    const dbStorageGb = r.integer("dbStorageGb", DEFAULTS.dbStorageGb, { min: 20, max: 16384, unit: "GB" });
     const cacheKind = r.oneOf("cache", ["none", "redis"] as const, DEFAULTS.cache);
     const deployments = r.deployments();
     const alarmEmail = r.email("alarmEmail");
+    const latencyThresholdMs = r.integer("latencyThresholdMs", DEFAULTS.latencyThresholdMs, { min: 10, max: 600000 });
+    const logRetentionDays = r.integerIn("logRetentionDays", LOG_RETENTION_DAYS, DEFAULTS.logRetentionDays);
+    if (cloud === "gcp" && logRetentionDays !== undefined && logRetentionDays > GCP_LOG_RETENTION_MAX) {
+        r.problem("logRetentionDays", logRetentionDays, `must be at most ${GCP_LOG_RETENTION_MAX} on gcp: a Cloud Logging bucket keeps logs at most that long`);
+    }
 
     if (minInstances !== undefined && maxInstances !== undefined && minInstances > maxInstances) {
         r.problem("minInstances", minInstances, `must not exceed maxInstances (${maxInstances})`);
@@ -288,41 +300,52 @@ export function parseSettings(raw: RawConfig): ParseResult {
 
     let aws: AwsSettings | undefined;
     let gcp: GcpSettings | undefined;
-    if (cloud === "aws") {
-        const region = r.provider("aws:region", AWS_REGIONS, "a region of @pulumi/aws's Region list, e.g. us-east-1");
+    // Both clouds' settings are read and validated whichever cloud is chosen, so a bad
+    // value fails even where it has no effect; only the chosen cloud's provider keys are required.
+    {
+        const region = r.provider("aws:region", AWS_REGIONS, "a region of @pulumi/aws's Region list, e.g. us-east-1", cloud === "aws");
         aws = {
             region: region ?? "",
             platform: platform ?? DEFAULTS.platform,
             natGateways: r.oneOf("natGateways", ["perAz", "single"] as const, DEFAULTS.natGateways) ?? DEFAULTS.natGateways,
-            logRetentionDays: r.integerIn("logRetentionDays", LOG_RETENTION_DAYS, DEFAULTS.logRetentionDays) ?? DEFAULTS.logRetentionDays,
-            deregistrationDelay: r.integer("deregistrationDelay", DEFAULTS.deregistrationDelay, { min: 0, max: 3600 }) ?? DEFAULTS.deregistrationDelay,
-            cacheNodeType: r.pattern("cacheNodeType", /^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.t4g.micro", DEFAULTS.cacheNodeType) ?? DEFAULTS.cacheNodeType,
+            deregistrationDelay: r.integer("deregistrationDelay", DEFAULTS.deregistrationDelay, { min: 0, max: 3600, unit: "seconds" }) ?? DEFAULTS.deregistrationDelay,
+            cacheNodeType: r.checked("cacheNodeType", cacheNodeTypeProblem, DEFAULTS.cacheNodeType) ?? DEFAULTS.cacheNodeType,
             ...optional("hostedZone", r.hostname("hostedZone")),
         };
-        if (aws.hostedZone !== undefined && domain === undefined) {
+        if (cloud === "aws" && aws.hostedZone !== undefined && domain === undefined) {
             r.problem("hostedZone", aws.hostedZone, "has no effect without domain; set domain too, or remove hostedZone");
         } else if (aws.hostedZone !== undefined && domain !== undefined && domain !== aws.hostedZone && !domain.endsWith(`.${aws.hostedZone}`)) {
             r.problem("hostedZone", aws.hostedZone, `must be ${domain} or a parent of it, since the domain's records go in this zone`);
         }
-    } else if (cloud === "gcp") {
-        const project = r.provider("gcp:project", /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a project ID: 6 to 30 lowercase letters, digits or hyphens, starting with a letter");
-        const region = r.provider("gcp:region", /^[a-z]+-[a-z]+[0-9]+$/, "a Google Cloud region such as europe-west1");
+    }
+    {
+        const project = r.provider("gcp:project", /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a project ID: 6 to 30 lowercase letters, digits or hyphens, starting with a letter", cloud === "gcp");
+        const region = r.provider("gcp:region", GCP_REGIONS, "a Cloud Run region such as europe-west1 (components/cloudCatalog.ts lists them; add a new one there)", cloud === "gcp");
+        if (cloud === "gcp" && project !== undefined && looksLikePlaceholderProject(project)) {
+            warnings.push(`gcp:project "${project}" looks like a placeholder; set your own with: pulumi config set gcp:project <your-project-id>`);
+        }
         const cpuAlwaysAllocated = r.boolean("cpuAlwaysAllocated", DEFAULTS.cpuAlwaysAllocated) ?? DEFAULTS.cpuAlwaysAllocated;
         gcp = {
             project: project ?? "",
             region: region ?? "",
             ingress: r.oneOf("ingress", ["all", "internal", "internal-and-cloud-load-balancing"] as const, DEFAULTS.ingress) ?? DEFAULTS.ingress,
             cpuAlwaysAllocated,
-            requestTimeout: r.integer("requestTimeout", DEFAULTS.requestTimeout, { min: 1, max: 3600 }) ?? DEFAULTS.requestTimeout,
-            cacheMemoryGb: r.integer("cacheMemoryGb", DEFAULTS.cacheMemoryGb, { min: 1, max: 300 }) ?? DEFAULTS.cacheMemoryGb,
+            requestTimeout: r.integer("requestTimeout", DEFAULTS.requestTimeout, { min: 1, max: 3600, unit: "seconds" }) ?? DEFAULTS.requestTimeout,
+            cacheMemoryGb: r.integer("cacheMemoryGb", DEFAULTS.cacheMemoryGb, { min: 1, max: 300, unit: "GB" }) ?? DEFAULTS.cacheMemoryGb,
         };
-        if (domain !== undefined && gcp.ingress !== "all") {
+        if (cloud === "gcp" && domain !== undefined && gcp.ingress !== "all") {
             // Domain-mapped requests arrive as internet traffic, which the other ingress values refuse.
             r.problem("ingress", gcp.ingress, 'must be "all" when domain is set: a Cloud Run domain mapping serves internet traffic');
         }
-        if (cpu !== undefined && cpu < 1 && cpuAlwaysAllocated) {
+        if (cloud === "gcp" && cpu !== undefined && cpu < 1 && cpuAlwaysAllocated) {
             r.problem("cpuAlwaysAllocated", true, `cannot be true with fractional cpu ${cpu}: Cloud Run allocates fractional CPU only during requests`);
         }
+    }
+    if (cloud !== "aws") {
+        aws = undefined;
+    }
+    if (cloud !== "gcp") {
+        gcp = undefined;
     }
 
     let resolved = { cpu: 0, memory: 0 };
@@ -338,9 +361,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
 
     let database: DatabaseSettings | undefined;
     if (cloud !== undefined && databaseKind === "postgres") {
-        const instancePattern = cloud === "aws" ? /^db\.[a-z0-9]+\.[a-z0-9]+$/ : /^db-[a-z0-9-]+$/;
-        const example = cloud === "aws" ? "an RDS instance class such as db.t4g.small" : "a Cloud SQL tier such as db-custom-1-3840 or db-f1-micro";
-        const instance = r.pattern("dbInstance", instancePattern, example, DEFAULTS.dbInstance[cloud]);
+        const instance = r.checked("dbInstance", cloud === "aws" ? rdsInstanceClassProblem : cloudSqlTierProblem, DEFAULTS.dbInstance[cloud]);
         database = { engine: "postgres", instance: instance ?? DEFAULTS.dbInstance[cloud], storageGb: dbStorageGb ?? DEFAULTS.dbStorageGb };
     } else if (isExplicit("dbInstance", raw.project.dbInstance) || isExplicit("dbStorageGb", raw.project.dbStorageGb)) {
         warnings.push("dbInstance/dbStorageGb are ignored because database is none");
@@ -368,6 +389,8 @@ export function parseSettings(raw: RawConfig): ParseResult {
         ...(cacheKind === "redis" ? { cache: { engine: "redis" as const } } : {}),
         ...optional("deployments", deployments),
         ...optional("alarmEmail", alarmEmail),
+        latencyThresholdMs: latencyThresholdMs!,
+        logRetentionDays: logRetentionDays!,
         ...optional("aws", aws),
         ...optional("gcp", gcp),
     };
@@ -441,17 +464,33 @@ class Reader {
         return n;
     }
 
-    integer(key: string, fallback: number | undefined, range: { min: number; max: number; why?: string }): number | undefined {
+    integer(key: string, fallback: number | undefined, range: { min: number; max: number; why?: string; unit?: string; example?: string }): number | undefined {
         const v = this.get(key);
         if (v === undefined) {
             return fallback;
         }
         const n = Number(v);
         if (!/^-?\d+$/.test(v.trim()) || n < range.min || n > range.max) {
-            this.problem(key, v, `must be a whole number from ${range.min} to ${range.max}${range.why ? ` (${range.why})` : ""}`);
+            const unit = range.unit ? ` of ${range.unit}` : "";
+            const notes = [range.why, range.example ? `e.g. ${range.example}` : undefined].filter((x) => x !== undefined);
+            this.problem(key, v, `must be a whole number${unit} from ${range.min} to ${range.max}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`);
             return undefined;
         }
         return n;
+    }
+
+    /** A value checked by `problemOf`, which says what is wrong or returns undefined. */
+    checked(key: string, problemOf: (value: string) => string | undefined, fallback: string): string | undefined {
+        const v = this.get(key);
+        if (v === undefined) {
+            return fallback;
+        }
+        const problem = problemOf(v);
+        if (problem !== undefined) {
+            this.problem(key, v, problem);
+            return undefined;
+        }
+        return v;
     }
 
     integerIn(key: string, allowed: readonly number[], fallback: number): number | undefined {
@@ -516,15 +555,19 @@ class Reader {
         return v;
     }
 
-    provider(key: string, allowed: readonly string[] | RegExp, what: string): string | undefined {
+    /** A provider key (`aws:region`): required for the chosen cloud, validated whenever set. */
+    provider(key: string, allowed: readonly string[] | RegExp, what: string, required: boolean): string | undefined {
         const v = this.raw.providers[key];
         if (v === undefined || v === "") {
-            this.problem(key, undefined, `is required for this cloud; set it with pulumi config set ${key} <value> (${what})`);
+            if (required) {
+                this.problem(key, undefined, `is required for this cloud; set it with pulumi config set ${key} <value> (${what})`);
+            }
             return undefined;
         }
         const ok = Array.isArray(allowed) ? allowed.includes(v) : (allowed as RegExp).test(v);
         if (!ok) {
-            this.problem(key, v, `must be ${what}`);
+            const guess = Array.isArray(allowed) ? nearest(v, allowed) : undefined;
+            this.problem(key, v, `must be ${what}${guess ? `; did you mean ${guess}?` : ""}`);
             return undefined;
         }
         return v;
@@ -596,6 +639,12 @@ class Reader {
             }
             if (name in env) {
                 this.problem(path, undefined, `is also set in env.${name}; a name is either plain or secret`);
+                continue;
+            }
+            // Secret IDs and resource names are lowercase, so API_KEY and api_key would name one secret twice.
+            const clash = [...Object.keys(env), ...Object.keys(out)].find((other) => other.toLowerCase() === name.toLowerCase());
+            if (clash !== undefined) {
+                this.problem(path, undefined, `differs from ${clash in env ? "env" : "secrets"}.${clash} only in case; the stack names each secret in lowercase, so choose distinct names`);
                 continue;
             }
             out[name] = new Redacted(value);

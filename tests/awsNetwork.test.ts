@@ -183,6 +183,7 @@ describe("AWS network and load balancer", () => {
             const r = await render("prod", "domain=api.shop.example.com", "hostedZone=example.com");
             assert.strictEqual(r.one(RECORD, "app-lb-alias").inputs.zoneId, computed("zone:example.com", "zoneId"));
             assert.strictEqual(r.one(RECORD, "app-lb-cert-validation").inputs.zoneId, computed("zone:example.com", "zoneId"));
+            assert.match(r.outputs.endpointNote as string, /validated in the Route 53 zone example\.com\)/, "the note names the zone the records are in");
         });
 
         it("reports the https URL", async () => {

@@ -36,7 +36,6 @@ describe("settings", () => {
                 region: "us-east-1",
                 platform: "fargate",
                 natGateways: "perAz",
-                logRetentionDays: 30,
                 deregistrationDelay: 15,
                 cacheNodeType: "cache.t4g.micro",
             });
@@ -94,6 +93,8 @@ describe("settings", () => {
             ["platform", { cloud: "aws", platform: "ec2" }, AWS, /allowed: fargate, beanstalk/],
             ["platform", { cloud: "gcp", platform: "beanstalk-ish" }, GCP, /allowed: fargate, beanstalk/],
             ["logRetentionDays", { cloud: "aws", logRetentionDays: "10" }, AWS, /allowed: 1, 3, 5, 7, 14, 30/],
+            ["logRetentionDays", { cloud: "gcp", logRetentionDays: "3653" }, GCP, /at most 3650 on gcp/],
+            ["latencyThresholdMs", { cloud: "gcp", latencyThresholdMs: "0" }, GCP, /whole number from 10 to 600000/],
             ["deregistrationDelay", { cloud: "aws", deregistrationDelay: "4000" }, AWS, /from 0 to 3600/],
             ["alarmEmail", { cloud: "aws", alarmEmail: "ops" }, AWS, /email address/],
             ["hostedZone", { cloud: "aws", domain: "app.example.com", hostedZone: "other.com" }, AWS, /must be app.example.com or a parent of it/],
@@ -113,7 +114,7 @@ describe("settings", () => {
             ["aws:region", { cloud: "aws" }, {}, /is required for this cloud/],
             ["gcp:project", { cloud: "gcp" }, { "gcp:project": "Bad_Project", "gcp:region": "europe-west1" }, /project ID/],
             ["gcp:region", { cloud: "gcp" }, { "gcp:project": "acme-dev-1" }, /is required for this cloud/],
-            ["gcp:region", { cloud: "gcp" }, { "gcp:project": "acme-dev-1", "gcp:region": "Europe West" }, /Google Cloud region/],
+            ["gcp:region", { cloud: "gcp" }, { "gcp:project": "acme-dev-1", "gcp:region": "Europe West" }, /Cloud Run region such as europe-west1.*did you mean europe-west1/],
         ];
         for (const [key, project, providers, message] of cases) {
             it(`${key}: ${JSON.stringify({ ...project, ...providers })}`, () => {
@@ -208,5 +209,61 @@ describe("settings", () => {
     it("parses deployments with its branch default", () => {
         const { settings } = parseSettings(raw({ cloud: "aws", deployments: '{"repository":"acme/shop","paths":["app/**"]}' }, AWS));
         assert.deepStrictEqual(settings.deployments, { repository: "acme/shop", branch: "main", paths: ["app/**"] });
+    });
+});
+
+describe("settings, checked against the real rules whichever cloud is chosen", () => {
+    const one = (cfg: RawConfig): string => {
+        const found = problems(cfg);
+        assert.strictEqual(found.length, 1, JSON.stringify(found));
+        return `${found[0].key} = ${JSON.stringify(found[0].value)}: ${found[0].message}`;
+    };
+
+    it("rejects an invalid value of the other cloud's setting, not just warns", () => {
+        assert.match(one(raw({ cloud: "aws", ingress: "public" }, AWS)), /^ingress = "public": allowed: all, internal/);
+        assert.match(one(raw({ cloud: "gcp", cacheNodeType: "t4g.micro" }, GCP)), /^cacheNodeType = "t4g.micro": must be an ElastiCache node type/);
+        assert.match(one(raw({ cloud: "aws" }, { ...AWS, "gcp:region": "europe-west99" })), /^gcp:region = "europe-west99": must be a Cloud Run region.*did you mean europe-west9\?/);
+    });
+
+    it("requires only the chosen cloud's provider keys", () => {
+        assert.doesNotThrow(() => parseSettings(raw({ cloud: "aws" }, AWS)));
+        assert.doesNotThrow(() => parseSettings(raw({ cloud: "gcp" }, GCP)));
+    });
+
+    it("checks instance classes and tiers against the real families and sizes", () => {
+        assert.match(one(raw({ cloud: "aws", database: "postgres", dbInstance: "db.m5.potato" }, AWS)), /has no size "potato" in family m5; sizes: large, xlarge/);
+        assert.match(one(raw({ cloud: "aws", database: "postgres", dbInstance: "db.q9.large" }, AWS)), /has no family "q9"/);
+        assert.match(one(raw({ cloud: "gcp", database: "postgres", dbInstance: "db-custom-2-1024" }, GCP)), /multiple of 256 MiB, at least 3840 MiB/);
+        assert.match(one(raw({ cloud: "gcp", database: "postgres", dbInstance: "db-custom-3-7680" }, GCP)), /1 or an even number/);
+        for (const [cloud, providers, instance] of [
+            ["aws", AWS, "db.r7g.2xlarge"],
+            ["gcp", GCP, "db-custom-4-15360"],
+            ["gcp", GCP, "db-g1-small"],
+        ] as const) {
+            assert.strictEqual(parseSettings(raw({ cloud, database: "postgres", dbInstance: instance }, providers)).settings.database?.instance, instance);
+        }
+    });
+
+    it("says the unit where a number has one", () => {
+        assert.match(one(raw({ cloud: "aws", memory: "2GB" }, AWS)), /^memory = "2GB": must be a whole number of MiB from 128 to 122880 \(e\.g\. 2048 for 2 GiB\)/);
+        assert.match(one(raw({ cloud: "aws", dbStorageGb: "1TB" }, AWS)), /whole number of GB/);
+        assert.match(one(raw({ cloud: "gcp", requestTimeout: "5m" }, GCP)), /whole number of seconds/);
+    });
+
+    it("suggests the nearest setting for a misspelt key", () => {
+        assert.match(one(raw({ cloud: "aws", maxInstance: "4" }, AWS)), /^maxInstance = "4": unknown setting; did you mean maxInstances\?/);
+        assert.match(one(raw({ cloud: "aws", Domain: "app.example.com" }, AWS)), /did you mean domain\?/);
+    });
+
+    it("warns about a placeholder Google project and names the command to set it", () => {
+        const { warnings } = parseSettings(raw({ cloud: "gcp" }, { ...GCP, "gcp:project": "my-dev-project" }));
+        assert.deepStrictEqual(warnings, ['gcp:project "my-dev-project" looks like a placeholder; set your own with: pulumi config set gcp:project <your-project-id>']);
+    });
+
+    it("rejects two secret or env names that differ only in case", () => {
+        const cfg = raw({ cloud: "aws", secrets: '{"API_KEY":"a","api_key":"b"}' }, AWS, ["secrets.API_KEY", "secrets.api_key"]);
+        assert.match(one(cfg), /^secrets\.api_key = undefined: differs from secrets\.API_KEY only in case/);
+        const withEnv = raw({ cloud: "aws", env: '{"Token":"a"}', secrets: '{"TOKEN":"b"}' }, AWS, ["secrets.TOKEN"]);
+        assert.match(one(withEnv), /differs from env\.Token only in case/);
     });
 });

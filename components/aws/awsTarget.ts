@@ -19,7 +19,7 @@ export interface AwsTargetArgs {
 }
 
 /** Plain environment and secret references the data tier hands the task. */
-interface DataTierWiring {
+export interface DataTierWiring {
     readonly env: Record<string, pulumi.Input<string>>;
     readonly secretReferences: Record<string, SecretReference>;
     readonly database?: Database;
@@ -59,7 +59,26 @@ export class AwsTarget extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const data = this.createDataTier(name, settings, awsSettings, network);
+        const data = AwsTarget.createDataTier(this, name, settings, awsSettings, network);
+
+        // The service rolls back on two of the alarms and one alarm watches the service:
+        // the alarms come first and learn the service's names once it exists.
+        const [clusterName, resolveClusterName] = pulumi.deferredOutput<string>();
+        const [serviceName, resolveServiceName] = pulumi.deferredOutput<string>();
+        const alarms = new Alarms(
+            `${name}-alarms`,
+            {
+                loadBalancerArnSuffix: lb.arnSuffix,
+                targetGroupArnSuffix: lb.targetGroupArnSuffix,
+                clusterName,
+                serviceName,
+                latencyThresholdMs: settings.latencyThresholdMs,
+                email: settings.alarmEmail,
+                database: data.database && settings.database ? { identifier: data.database.identifier, storageGb: settings.database.storageGb, instanceClass: settings.database.instance } : undefined,
+                cache: data.cache ? { memberClusters: data.cache.memberClusters } : undefined,
+            },
+            { parent: this },
+        );
 
         const service = new FargateService(
             `${name}-service`,
@@ -78,22 +97,13 @@ export class AwsTarget extends pulumi.ComponentResource {
                 targetGroupArnSuffix: lb.targetGroupArnSuffix,
                 listener: lb.forwardingListener,
                 repositoryArn: repository.arn,
-                logRetentionDays: awsSettings.logRetentionDays,
+                logRetentionDays: settings.logRetentionDays,
+                deploymentAlarmNames: alarms.deploymentAlarmNames,
             },
             { parent: this },
         );
-
-        const alarms = new Alarms(
-            `${name}-alarms`,
-            {
-                loadBalancerArnSuffix: lb.arnSuffix,
-                targetGroupArnSuffix: lb.targetGroupArnSuffix,
-                clusterName: service.clusterName,
-                serviceName: service.serviceName,
-                email: settings.alarmEmail,
-            },
-            { parent: this },
-        );
+        resolveClusterName(service.clusterName);
+        resolveServiceName(service.serviceName);
 
         const region = aws.getRegionOutput({}, { parent: this }).region;
         this.outputs = {
@@ -108,14 +118,18 @@ export class AwsTarget extends pulumi.ComponentResource {
                 logGroup: service.logGroupName,
                 loadBalancerDnsName: lb.dnsName,
                 alarmTopicArn: alarms.topicArn,
-                endpointNote: pulumi.output(endpointNote(settings.domain)),
+                endpointNote: pulumi.output(endpointNote(settings.domain, awsSettings.hostedZone)),
             },
         };
         this.registerOutputs({ ...this.outputs, ...this.outputs.extra });
     }
 
-    /** The database and cache the settings ask for, and how the task reaches them. */
-    private createDataTier(name: string, settings: Settings, awsSettings: AwsSettings, network: Network): DataTierWiring {
+    /**
+     * The database and cache the settings ask for, and how the app reaches them;
+     * both admit only the network's task security group. Shared with the
+     * Beanstalk target, whose instances wear that group.
+     */
+    static createDataTier(parent: pulumi.Resource, name: string, settings: Settings, awsSettings: AwsSettings, network: Network): DataTierWiring {
         const env: Record<string, pulumi.Input<string>> = {};
         const secretReferences: Record<string, SecretReference> = {};
         const placement = { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, clientSecurityGroupId: network.taskSecurityGroupId };
@@ -131,7 +145,7 @@ export class AwsTarget extends pulumi.ComponentResource {
                     highAvailability: settings.highAvailability,
                     protect: settings.protect,
                 },
-                { parent: this },
+                { parent },
             );
             Object.assign(env, {
                 DB_HOST: database.address,
@@ -149,7 +163,7 @@ export class AwsTarget extends pulumi.ComponentResource {
             cache = new Cache(
                 `${name}-cache`,
                 { ...placement, nodeType: awsSettings.cacheNodeType, highAvailability: settings.highAvailability, protect: settings.protect },
-                { parent: this },
+                { parent },
             );
             Object.assign(env, { REDIS_HOST: cache.address, REDIS_PORT: String(cache.port), REDIS_TLS: "true" });
             secretReferences.REDIS_PASSWORD = { secretArn: cache.authSecretArn };
@@ -159,9 +173,9 @@ export class AwsTarget extends pulumi.ComponentResource {
 }
 
 /** What the URL output means, in words for the person reading `pulumi stack output`. */
-export function endpointNote(domain: string | undefined): string {
+export function endpointNote(domain: string | undefined, hostedZone?: string): string {
     return domain
-        ? `HTTPS on ${domain} (ACM certificate validated in the Route 53 zone ${hostedZoneName(domain)}); HTTP redirects to HTTPS`
+        ? `HTTPS on ${domain} (ACM certificate validated in the Route 53 zone ${hostedZone ?? hostedZoneName(domain)}); HTTP redirects to HTTPS`
         : "Plain HTTP on the load balancer's DNS name, no TLS: set `domain` for HTTPS";
 }
 
