@@ -25,3 +25,76 @@ describe("alert recipient (alarmEmail)", () => {
         assert.ok(!(await render("dev")).has(CHANNEL));
     });
 });
+
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+type Query = { id: string; expression?: string; returnData?: boolean; metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; stat: string } };
+
+describe("AWS alarms", () => {
+    const topic = computed("app-alarms-topic", "arn");
+
+    it("alarm on p95 target response time above latencyThresholdMs, in seconds", async () => {
+        const r = await render("prod");
+        const a = r.one(ALARM, "app-alarms-p95-latency");
+        assert.deepStrictEqual([a.inputs.namespace, a.inputs.metricName, a.inputs.extendedStatistic], ["AWS/ApplicationELB", "TargetResponseTime", "p95"]);
+        assert.strictEqual(a.inputs.threshold, 1);
+        assert.deepStrictEqual(a.inputs.alarmActions, [topic]);
+        assert.strictEqual((await render("prod", "latencyThresholdMs=250")).one(ALARM, "app-alarms-p95-latency").inputs.threshold, 0.25);
+    });
+
+    it("alarm on RDS CPU, free storage and connections, sized from the database settings", async () => {
+        const r = await render("prod");
+        const byName = (n: string) => r.one(ALARM, `app-alarms-db-${n}`).inputs;
+        for (const n of ["cpu", "storage", "connections"]) {
+            assert.deepStrictEqual(byName(n).dimensions, { DBInstanceIdentifier: computed("app-db-postgres", "identifier") });
+            assert.deepStrictEqual(byName(n).alarmActions, [topic]);
+            assert.strictEqual(byName(n).namespace, "AWS/RDS");
+        }
+        assert.deepStrictEqual([byName("cpu").metricName, byName("cpu").comparisonOperator, byName("cpu").threshold], ["CPUUtilization", "GreaterThanThreshold", 90]);
+        // 10% of the fixture's 20 GiB, in bytes.
+        assert.deepStrictEqual([byName("storage").metricName, byName("storage").comparisonOperator, byName("storage").threshold], ["FreeStorageSpace", "LessThanThreshold", 2147483648]);
+        // db.t4g.small: 2 GiB / 9531392 = 225 connections; 80% of that.
+        assert.deepStrictEqual([byName("connections").metricName, byName("connections").threshold], ["DatabaseConnections", 180]);
+    });
+
+    it("alarm on ElastiCache memory and evictions across every node", async () => {
+        const r = await render("prod");
+        for (const [n, metricName, threshold] of [["memory", "DatabaseMemoryUsagePercentage", 80], ["evictions", "Evictions", 0]] as const) {
+            const a = r.one(ALARM, `app-alarms-cache-${n}`).inputs;
+            const queries = a.metricQueries as Query[];
+            const nodes = queries.filter((q) => q.metric).map((q) => q.metric!);
+            assert.deepStrictEqual(nodes.map((m) => [m.namespace, m.metricName, m.dimensions.CacheClusterId]), [
+                ["AWS/ElastiCache", metricName, computed("app-cache-redis", "memberClusters[0]")],
+                ["AWS/ElastiCache", metricName, computed("app-cache-redis", "memberClusters[1]")],
+            ]);
+            assert.deepStrictEqual(queries.filter((q) => q.returnData).map((q) => q.expression), ["MAX([node0, node1])"]);
+            assert.strictEqual(a.threshold, threshold);
+            assert.deepStrictEqual(a.alarmActions, [topic]);
+        }
+    });
+
+    it("declare no database or cache alarms without a database or cache", async () => {
+        const names = (await render("prod", "database=none", "cache=none")).all(ALARM).map((a) => a.name).sort();
+        assert.deepStrictEqual(names, ["app-alarms-5xx-rate", "app-alarms-high-cpu", "app-alarms-p95-latency", "app-alarms-unhealthy-hosts"]);
+    });
+
+    it("roll a deployment back when the 5xx or unhealthy-host alarm fires, keeping the circuit breaker", async () => {
+        const svc = (await render("prod")).one("aws:ecs/service:Service");
+        assert.deepStrictEqual(svc.inputs.alarms, {
+            alarmNames: [computed("app-alarms-5xx-rate", "name"), computed("app-alarms-unhealthy-hosts", "name")],
+            enable: true,
+            rollback: true,
+        });
+        assert.deepStrictEqual(svc.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
+        assert.ok(svc.dependsOn?.includes(`${ALARM}::app-alarms-5xx-rate`), "the service waits for the alarms it names");
+    });
+
+    it("still raise every alarm into the topic without alarmEmail", async () => {
+        const r = await render("prod");
+        assert.ok(!r.has(SUBSCRIPTION));
+        const alarms = r.all(ALARM);
+        assert.ok(alarms.length >= 9);
+        for (const a of alarms) {
+            assert.deepStrictEqual(a.inputs.alarmActions, [topic], a.name);
+        }
+    });
+});

@@ -11,6 +11,12 @@ const long = (n: number, c = "a"): string => c.repeat(n);
 
 /** One input each monitoring rule must reject, by rule id (tests/preflight.test.ts may merge these). */
 export const MONITORING_VIOLATIONS: Record<string, ResourceView[]> = {
+    "aws-alarm-datapoints": [res("aws:cloudwatch/metricAlarm:MetricAlarm", "x", { evaluationPeriods: 3, datapointsToAlarm: 5 })],
+    "aws-alarm-metric-queries": [
+        res("aws:cloudwatch/metricAlarm:MetricAlarm", "x", { metricQueries: [{ id: "Requests", returnData: true }] }),
+        res("aws:cloudwatch/metricAlarm:MetricAlarm", "y", { metricQueries: [{ id: "a", returnData: true }, { id: "b", returnData: true }] }),
+    ],
+    "aws-alarm-extended-statistic": [res("aws:cloudwatch/metricAlarm:MetricAlarm", "x", { extendedStatistic: "95th" })],
     "aws-sns-email-endpoint": [res("aws:sns/topicSubscription:TopicSubscription", "x", { protocol: "email", endpoint: "ops" })],
     "gcp-channel-display-name": [res("gcp:monitoring/notificationChannel:NotificationChannel", "x", { type: "email", displayName: long(513), labels: { email_address: "a@b.co" } })],
     "gcp-channel-email-address": [res("gcp:monitoring/notificationChannel:NotificationChannel", "x", { type: "email", labels: {} })],

@@ -31,6 +31,8 @@ export class Cache extends pulumi.ComponentResource {
     readonly port: number;
     /** Secrets Manager secret holding the AUTH token. */
     readonly authSecretArn: pulumi.Output<string>;
+    /** One cluster ID per node, for CloudWatch dimensions. */
+    readonly memberClusters: pulumi.Output<string[]>;
 
     constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:Cache", name, {}, opts);
@@ -83,6 +85,7 @@ export class Cache extends pulumi.ComponentResource {
         this.address = group.primaryEndpointAddress;
         this.port = port;
         this.authSecretArn = secret.arn;
-        this.registerOutputs({ address: this.address, port: this.port, authSecretArn: this.authSecretArn });
+        this.memberClusters = group.memberClusters;
+        this.registerOutputs({ address: this.address, port: this.port, authSecretArn: this.authSecretArn, memberClusters: this.memberClusters });
     }
 }

@@ -31,6 +31,8 @@ export const DATABASE_DEFAULTS = { backupRetentionDays: 7, engineVersion: "16", 
 export class Database extends pulumi.ComponentResource {
     /** Host name (never a password). */
     readonly address: pulumi.Output<string>;
+    /** DB instance identifier, for CloudWatch dimensions. */
+    readonly identifier: pulumi.Output<string>;
     readonly port: pulumi.Output<number>;
     readonly databaseName: string;
     readonly username: string;
@@ -86,11 +88,12 @@ export class Database extends pulumi.ComponentResource {
         );
 
         this.address = instance.address;
+        this.identifier = instance.identifier;
         this.port = instance.port;
         this.databaseName = databaseName;
         this.username = databaseName;
         this.passwordSecretArn = instance.masterUserSecrets.apply((s) => s[0].secretArn);
         this.passwordValueFrom = pulumi.interpolate`${this.passwordSecretArn}:password::`;
-        this.registerOutputs({ address: this.address, port: this.port, passwordSecretArn: this.passwordSecretArn });
+        this.registerOutputs({ address: this.address, identifier: this.identifier, port: this.port, passwordSecretArn: this.passwordSecretArn });
     }
 }

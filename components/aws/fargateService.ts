@@ -34,6 +34,8 @@ export interface FargateServiceArgs extends ServiceArgs {
     readonly healthCheckGracePeriod?: number;
     /** Seconds between SIGTERM and SIGKILL; above the app's 8 s graceful drain, at most Fargate's 120. @default 30 */
     readonly stopTimeout?: number;
+    /** CloudWatch alarms that fail a deployment and roll it back when one fires during it. @default none (the circuit breaker only) */
+    readonly deploymentAlarmNames?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export const FARGATE_DEFAULTS = { healthCheckGracePeriod: 60, stopTimeout: 30 } as const;
@@ -105,6 +107,8 @@ export class FargateService extends pulumi.ComponentResource {
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
                 deploymentCircuitBreaker: { enable: true, rollback: true },
+                // The breaker catches tasks that never get healthy; the alarms catch a release that starts, then fails requests.
+                ...(args.deploymentAlarmNames ? { alarms: { alarmNames: args.deploymentAlarmNames, enable: true, rollback: true } } : {}),
                 availabilityZoneRebalancing: "ENABLED",
                 enableEcsManagedTags: true,
                 propagateTags: "SERVICE",

@@ -26,16 +26,29 @@ export const AWS_COMPUTED: ComputedTable = {
         ],
     },
     "aws:rds/instance:Instance": {
+        identifier: true,
         address: true,
         endpoint: true,
         port: (_n, i) => i.port ?? 5432,
         masterUserSecrets: (n) => [{ secretArn: computed(n, "masterUserSecrets[0].secretArn"), kmsKeyId: computed(n, "kmsKeyId"), secretStatus: "active" }],
     },
-    "aws:elasticache/replicationGroup:ReplicationGroup": { primaryEndpointAddress: true, readerEndpointAddress: true, port: (_n, i) => i.port ?? 6379 },
+    "aws:elasticache/replicationGroup:ReplicationGroup": {
+        primaryEndpointAddress: true,
+        readerEndpointAddress: true,
+        port: (_n, i) => i.port ?? 6379,
+        memberClusters: (n, i) => Array.from({ length: Number(i.numCacheClusters ?? 1) }, (_, k) => computed(n, `memberClusters[${k}]`)),
+    },
     "aws:sns/topic:Topic": {},
     "aws:secretsmanager/secret:Secret": {},
     "aws:secretsmanager/secretVersion:SecretVersion": { versionId: true },
     "aws:iam/role:Role": { uniqueId: true },
     "aws:route53/record:Record": { fqdn: (n, i) => i.name ?? computed(n, "fqdn") },
+    "aws:s3/bucket:Bucket": { bucket: true },
+    "aws:elasticbeanstalk/environment:Environment": {
+        cname: true,
+        endpointUrl: true,
+        loadBalancers: (n) => [computed(n, "loadBalancers[0]")],
+        autoscalingGroups: (n) => [computed(n, "autoscalingGroups[0]")],
+    },
     // The AWS target's cache AUTH token; the program wraps it in pulumi.secret, so renders show [secret].
 };
