@@ -98,3 +98,70 @@ describe("AWS alarms", () => {
         }
     });
 });
+
+const POLICY = "gcp:monitoring/alertPolicy:AlertPolicy";
+type Condition = { conditionThreshold: { filter: string; denominatorFilter?: string; comparison: string; thresholdValue: number; duration: string; aggregations: Array<{ perSeriesAligner: string; crossSeriesReducer?: string }> } };
+
+describe("Google Cloud alert policies", () => {
+    const condition = (r: Awaited<ReturnType<typeof render>>, role: string): Condition["conditionThreshold"] =>
+        (r.one(POLICY, `app-monitoring-${role}`).inputs.conditions as Condition[])[0].conditionThreshold;
+    const SERVICE = 'resource.type = "cloud_run_revision" AND resource.labels.service_name = "shop-api-dev"';
+
+    it("alert on the 5xx share of this service's requests", async () => {
+        const c = condition(await render("dev"), "5xx-ratio");
+        assert.strictEqual(c.filter, `metric.type = "run.googleapis.com/request_count" AND ${SERVICE} AND metric.labels.response_code_class = "5xx"`);
+        assert.strictEqual(c.denominatorFilter, `metric.type = "run.googleapis.com/request_count" AND ${SERVICE}`);
+        assert.deepStrictEqual([c.comparison, c.thresholdValue, c.duration], ["COMPARISON_GT", 0.05, "180s"]);
+    });
+
+    it("alert on p95 latency above latencyThresholdMs", async () => {
+        const c = condition(await render("dev", "latencyThresholdMs=400"), "p95-latency");
+        assert.match(c.filter, /run\.googleapis\.com\/request_latencies/);
+        assert.strictEqual(c.aggregations[0].crossSeriesReducer, "REDUCE_PERCENTILE_95");
+        assert.deepStrictEqual([c.comparison, c.thresholdValue], ["COMPARISON_GT", 400]);
+    });
+
+    it("alert when the service sits at maxInstances for 15 minutes", async () => {
+        const c = condition(await render("dev"), "max-instances");
+        assert.match(c.filter, /run\.googleapis\.com\/container\/instance_count/);
+        assert.deepStrictEqual([c.comparison, c.thresholdValue, c.duration], ["COMPARISON_GE", 3, "900s"]);
+    });
+
+    it("alert on Cloud SQL CPU and disk, and Memorystore memory, when they exist", async () => {
+        const r = await render("dev", "cache=redis");
+        const cpu = condition(r, "db-cpu");
+        assert.strictEqual(cpu.filter, `metric.type = "cloudsql.googleapis.com/database/cpu/utilization" AND resource.type = "cloudsql_database" AND resource.labels.database_id = "acme-dev-1:${computed("app-database-instance", "name")}"`);
+        assert.strictEqual(cpu.thresholdValue, 0.9);
+        assert.match(condition(r, "db-disk").filter, /cloudsql\.googleapis\.com\/database\/disk\/utilization/);
+        const redis = condition(r, "cache-memory");
+        assert.strictEqual(redis.filter, `metric.type = "redis.googleapis.com/stats/memory/usage_ratio" AND resource.type = "redis_instance" AND resource.labels.instance_id = "${computed("app-cache-redis", "id")}"`);
+        assert.strictEqual(redis.thresholdValue, 0.8);
+        assert.ok(!(await render("dev", "database=none")).all(POLICY).some((p) => p.name.includes("-db-")));
+    });
+
+    it("probe /healthz over HTTPS on the service's host and alert when it fails from more than one region", async () => {
+        const r = await render("dev");
+        const check = r.one("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig");
+        assert.deepStrictEqual(check.inputs.monitoredResource, { type: "uptime_url", labels: { project_id: "acme-dev-1", host: computed("app-run-service", "uri") } });
+        assert.deepStrictEqual([(check.inputs.httpCheck as { path: string }).path, (check.inputs.httpCheck as { useSsl: boolean }).useSsl], ["/healthz", true]);
+        const c = condition(r, "uptime");
+        assert.match(c.filter, new RegExp(`check_id = "${computed("app-monitoring-uptime", "uptimeCheckId").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`));
+        assert.deepStrictEqual([c.aggregations[0].crossSeriesReducer, c.comparison, c.thresholdValue], ["REDUCE_COUNT_FALSE", "COMPARISON_GT", 1]);
+    });
+
+    it("skip the uptime check when the internet cannot reach the service", async () => {
+        assert.ok(!(await render("dev", "public=false")).has("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"));
+    });
+
+    it("send every policy to the alarmEmail channel, and still declare them without one", async () => {
+        const withEmail = (await render("dev", EMAIL)).all(POLICY);
+        assert.ok(withEmail.length >= 6);
+        for (const p of withEmail) {
+            assert.deepStrictEqual(p.inputs.notificationChannels, [computed("app-monitoring-email", "name")], p.name);
+            assert.strictEqual(p.inputs.project, "acme-dev-1");
+        }
+        const without = (await render("dev")).all(POLICY);
+        assert.strictEqual(without.length, withEmail.length);
+        assert.ok(without.every((p) => (p.inputs.notificationChannels as unknown[]).length === 0));
+    });
+});

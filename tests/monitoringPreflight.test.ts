@@ -20,6 +20,13 @@ export const MONITORING_VIOLATIONS: Record<string, ResourceView[]> = {
     "aws-sns-email-endpoint": [res("aws:sns/topicSubscription:TopicSubscription", "x", { protocol: "email", endpoint: "ops" })],
     "gcp-channel-display-name": [res("gcp:monitoring/notificationChannel:NotificationChannel", "x", { type: "email", displayName: long(513), labels: { email_address: "a@b.co" } })],
     "gcp-channel-email-address": [res("gcp:monitoring/notificationChannel:NotificationChannel", "x", { type: "email", labels: {} })],
+    "gcp-alert-policy-display-name": [res("gcp:monitoring/alertPolicy:AlertPolicy", "x", { displayName: long(513) }), res("gcp:monitoring/alertPolicy:AlertPolicy", "y", {})],
+    "gcp-alert-policy-documentation": [res("gcp:monitoring/alertPolicy:AlertPolicy", "x", { displayName: "p", documentation: { content: long(8193) } })],
+    "gcp-alert-policy-condition-timing": [
+        res("gcp:monitoring/alertPolicy:AlertPolicy", "x", { displayName: "p", conditions: [{ conditionThreshold: { duration: "90s", aggregations: [{ alignmentPeriod: "30s" }] } }] }),
+    ],
+    "gcp-alert-policy-channels": [res("gcp:monitoring/alertPolicy:AlertPolicy", "x", { displayName: "p", notificationChannels: Array.from({ length: 17 }, (_, i) => `c${i}`) })],
+    "gcp-uptime-check-timing": [res("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "x", { period: "120s", timeout: "90s" })],
 };
 
 describe("monitoring preflight rules", () => {

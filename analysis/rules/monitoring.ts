@@ -13,6 +13,10 @@ const METRIC_DATA_QUERY = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/A
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 const NOTIFICATION_CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel";
+const ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy";
+const UPTIME_CHECK = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig";
+const ALERT_POLICY_REF = "https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies";
+const UPTIME_REF = "https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.uptimeCheckConfigs";
 
 /** The same loose shape the settings parser accepts: one @, a dot in the domain, no spaces. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -93,6 +97,78 @@ export const MONITORING_RULES: readonly ResourceRule[] = [
             }
             const ok = typeof address === "string" && EMAIL.test(address);
             return ok ? [] : [{ property: "labels.email_address", value: address, message: "an email channel needs an email address in labels.email_address" }];
+        },
+    },
+
+    // AlertPolicy: displayName up to 512 Unicode characters; documentation.content up to 8,192 characters (and 10,240 bytes).
+    textRule({ id: "gcp-alert-policy-display-name", types: [ALERT_POLICY], source: ALERT_POLICY_REF, property: "displayName", max: 512, required: true }),
+    {
+        id: "gcp-alert-policy-documentation",
+        types: [ALERT_POLICY],
+        source: `${ALERT_POLICY_REF}#documentation`,
+        check(r) {
+            const content = at(r.inputs, "documentation.content");
+            if (typeof content !== "string" || !known(content)) {
+                return [];
+            }
+            const bytes = Buffer.byteLength(content, "utf8");
+            return [...content].length > 8192 || bytes > 10240 ? [{ property: "documentation.content", value: `${bytes} bytes`, message: "must be at most 8,192 characters and 10,240 bytes" }] : [];
+        },
+    },
+    {
+        // Conditions: a duration in whole minutes is what the API accepts for metric thresholds, and an alignment period of at least 60 s.
+        id: "gcp-alert-policy-condition-timing",
+        types: [ALERT_POLICY],
+        source: `${ALERT_POLICY_REF}#MetricThreshold`,
+        check(r) {
+            const conditions = r.inputs.conditions;
+            if (!Array.isArray(conditions)) {
+                return [];
+            }
+            const out = [];
+            for (const c of conditions as Array<{ conditionThreshold?: { duration?: unknown; aggregations?: Array<{ alignmentPeriod?: unknown }> } }>) {
+                const t = c.conditionThreshold;
+                const seconds = typeof t?.duration === "string" ? Number(/^(\d+)s$/.exec(t.duration)?.[1] ?? NaN) : undefined;
+                if (seconds !== undefined && (!Number.isInteger(seconds) || seconds % 60 !== 0)) {
+                    out.push({ property: "conditions[].conditionThreshold.duration", value: t?.duration, message: "must be a whole number of minutes, written in seconds (e.g. 300s)" });
+                }
+                for (const a of t?.aggregations ?? []) {
+                    const period = typeof a.alignmentPeriod === "string" ? Number(/^(\d+)s$/.exec(a.alignmentPeriod)?.[1] ?? NaN) : undefined;
+                    if (period !== undefined && !(period >= 60)) {
+                        out.push({ property: "conditions[].conditionThreshold.aggregations[].alignmentPeriod", value: a.alignmentPeriod, message: "must be at least 60s" });
+                    }
+                }
+            }
+            return out;
+        },
+    },
+    {
+        // A policy takes at most 16 notification channels.
+        id: "gcp-alert-policy-channels",
+        types: [ALERT_POLICY],
+        source: "https://cloud.google.com/monitoring/quotas#alerting_quotas",
+        check(r) {
+            const channels = r.inputs.notificationChannels;
+            return Array.isArray(channels) && channels.length > 16 ? [{ property: "notificationChannels", value: channels.length, message: "a policy takes at most 16 notification channels" }] : [];
+        },
+    },
+    {
+        // UptimeCheckConfig: period 60s, 300s, 600s or 900s; timeout 1 to 60 s.
+        id: "gcp-uptime-check-timing",
+        types: [UPTIME_CHECK],
+        source: UPTIME_REF,
+        check(r) {
+            const out = [];
+            const period = r.inputs.period;
+            if (typeof period === "string" && !["60s", "300s", "600s", "900s"].includes(period)) {
+                out.push({ property: "period", value: period, message: "must be 60s, 300s, 600s or 900s" });
+            }
+            const timeout = r.inputs.timeout;
+            const seconds = typeof timeout === "string" ? Number(/^(\d+)s$/.exec(timeout)?.[1] ?? NaN) : undefined;
+            if (seconds !== undefined && !(seconds >= 1 && seconds <= 60)) {
+                out.push({ property: "timeout", value: timeout, message: "must be 1s to 60s" });
+            }
+            return out;
         },
     },
 ];

@@ -125,13 +125,14 @@ export class GcpTarget extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const runServiceName = uniqueId(stackId, 49);
         const service = new CloudRunService(
             `${name}-run`,
             {
                 project,
                 region,
                 apis,
-                serviceName: uniqueId(stackId, 49),
+                serviceName: runServiceName,
                 image: image.ref,
                 serviceAccount: identity.email,
                 ...commonServiceArgs(s),
@@ -151,7 +152,23 @@ export class GcpTarget extends pulumi.ComponentResource {
             ? new ServiceDomain(`${name}-domain`, { project, region, apis, domain: s.domain, serviceName: service.name }, { parent: this })
             : undefined;
 
-        new Monitoring(`${name}-monitoring`, { project, apis, email: s.alarmEmail }, { parent: this });
+        // Google's uptime checkers come from the internet: only a public service with ingress "all" can answer them.
+        const reachable = s.public && gcp.ingress === "all";
+        new Monitoring(
+            `${name}-monitoring`,
+            {
+                project,
+                apis,
+                serviceName: runServiceName,
+                maxInstances: s.maxInstances,
+                latencyThresholdMs: s.latencyThresholdMs,
+                uptimeHost: reachable ? (s.domain ?? service.uri.apply((uri) => uri.replace(/^https:\/\//, "").replace(/\/.*$/, ""))) : undefined,
+                databaseInstance: database?.instance.name,
+                cacheInstanceId: cache?.instance.id,
+                email: s.alarmEmail,
+            },
+            { parent: this },
+        );
 
         this.outputs = {
             url: s.domain ? pulumi.output(`https://${s.domain}`) : service.uri,

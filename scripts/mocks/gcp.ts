@@ -26,6 +26,10 @@ export const GCP_COMPUTED: ComputedTable = {
     "gcp:cloudrun/domainMapping:DomainMapping": {
         statuses: (n) => [{ resourceRecords: [{ name: computed(n, "recordName"), type: "CNAME", rrdata: "ghs.googlehosted.com." }] }],
     },
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": { uptimeCheckId: true },
+    "gcp:monitoring/dashboard:Dashboard": {},
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": {},
+    "gcp:logging/projectSink:ProjectSink": { writerIdentity: true },
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": { name: true },
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": { name: true },
 };
