@@ -5,6 +5,10 @@ import type { Settings } from "./components/settings";
 
 /** Builds the one target the settings name; only that cloud's SDK is loaded. */
 async function buildTarget(settings: Settings): Promise<TargetOutputs> {
+    if (settings.cloud === "aws" && settings.aws?.platform === "beanstalk") {
+        const { BeanstalkTarget } = await import("./components/aws/beanstalkTarget");
+        return new BeanstalkTarget("app", { settings }).outputs;
+    }
     if (settings.cloud === "aws") {
         const { AwsTarget } = await import("./components/aws/awsTarget");
         return new AwsTarget("app", { settings }).outputs;

@@ -46,6 +46,14 @@ function invoke(token: string, inputs: State): State {
             return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: ["z1", "z2", "z3"], id: region };
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return { userName: "AWS", password: "<computed:ecr.authorizationToken>", authorizationToken: "<computed:ecr.authorizationToken>", proxyEndpoint: "<computed:ecr.proxyEndpoint>", id: "ecr" };
+        case "aws:elasticbeanstalk/getSolutionStack:getSolutionStack":
+            return { name: computed("elasticbeanstalk.solutionStack", "name"), nameRegex: inputs.nameRegex, mostRecent: inputs.mostRecent, id: computed("elasticbeanstalk.solutionStack", "id") };
+        case "aws:elasticbeanstalk/getHostedZone:getHostedZone":
+            return { id: computed(`elasticbeanstalk.hostedZone:${region}`, "id"), region };
+        case "aws:lb/getListener:getListener":
+            return { arn: computed(`listener:${inputs.port}`, "arn"), port: inputs.port, defaultActions: [{ type: "forward", targetGroupArn: computed(`listener:${inputs.port}`, "targetGroupArn") }], id: "listener" };
+        case "aws:lb/getTargetGroup:getTargetGroup":
+            return { arn: inputs.arn, arnSuffix: computed("targetGroup", "arnSuffix"), id: "target-group" };
         case "aws:route53/getZone:getZone":
             return { zoneId: computed(`zone:${inputs.name}`, "zoneId"), name: inputs.name, id: computed(`zone:${inputs.name}`, "zoneId") };
         case "gcp:organizations/getClientConfig:getClientConfig":

@@ -27,8 +27,11 @@ export interface AlarmsArgs {
     readonly loadBalancerArnSuffix: pulumi.Input<string>;
     /** `targetgroup/<name>/<id>` of the service's target group. */
     readonly targetGroupArnSuffix: pulumi.Input<string>;
-    readonly clusterName: pulumi.Input<string>;
-    readonly serviceName: pulumi.Input<string>;
+    /** The ECS cluster and service whose CPU the CPU alarm watches; required unless `cpu` is given. */
+    readonly clusterName?: pulumi.Input<string>;
+    readonly serviceName?: pulumi.Input<string>;
+    /** The CPU metric to watch instead, for a platform without an ECS service (Beanstalk's Auto Scaling group). @default none */
+    readonly cpu?: CpuMetric;
     /** p95 target response time, milliseconds, above which the latency alarm fires (the `latencyThresholdMs` setting). */
     readonly latencyThresholdMs: number;
     /** Address subscribed to the topic (it must confirm the subscription). @default none */
@@ -63,6 +66,14 @@ export function rdsMaxConnections(instanceClass: string): number {
     const table = /^(r|x|z)/.test(family) ? RDS_MEMORY_GIB.memory : RDS_MEMORY_GIB.standard;
     const gib = table[size] ?? 1;
     return Math.min(Math.floor((gib * 1024 ** 3) / 9531392), 5000);
+}
+
+/** A CPU utilization metric (percent) the CPU alarm can watch. */
+export interface CpuMetric {
+    readonly description: string;
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Record<string, pulumi.Input<string>>;
 }
 
 export class Alarms extends pulumi.ComponentResource {
@@ -150,13 +161,22 @@ export class Alarms extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        if (args.cpu === undefined && (args.clusterName === undefined || args.serviceName === undefined)) {
+            throw new Error("Alarms: clusterName and serviceName are required unless cpu names the metric to watch");
+        }
+        const cpu = args.cpu ?? {
+            description: `Service CPU above ${cpuPercent}% for 15 minutes: autoscaling is at its limit or not keeping up`,
+            namespace: "AWS/ECS",
+            metricName: "CPUUtilization",
+            dimensions: { ClusterName: args.clusterName!, ServiceName: args.serviceName! },
+        };
         new aws.cloudwatch.MetricAlarm(
             `${name}-high-cpu`,
             {
-                alarmDescription: `Service CPU above ${cpuPercent}% for 15 minutes: autoscaling is at its limit or not keeping up`,
-                namespace: "AWS/ECS",
-                metricName: "CPUUtilization",
-                dimensions: { ClusterName: args.clusterName, ServiceName: args.serviceName },
+                alarmDescription: cpu.description,
+                namespace: cpu.namespace,
+                metricName: cpu.metricName,
+                dimensions: cpu.dimensions,
                 statistic: "Average",
                 period: 300,
                 evaluationPeriods: sustainedPeriods,

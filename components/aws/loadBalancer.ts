@@ -38,6 +38,29 @@ export function hostedZoneName(domain: string): string {
     return labels.length > 2 ? labels.slice(1).join(".") : labels.join(".");
 }
 
+/**
+ * An ACM certificate for `domain`, validated through a DNS record in the
+ * Route 53 zone `zoneId`. The ARN it returns is the validated one, so whatever
+ * uses it waits until the certificate is issued.
+ */
+export function validatedCertificate(name: string, domain: string, zoneId: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+    const cert = new aws.acm.Certificate(`${name}-cert`, { domainName: domain, validationMethod: "DNS" }, { parent });
+    const option = cert.domainValidationOptions.apply((o) => o[0]);
+    const validationRecord = new aws.route53.Record(
+        `${name}-cert-validation`,
+        {
+            zoneId,
+            name: option.resourceRecordName,
+            type: option.resourceRecordType,
+            records: [option.resourceRecordValue],
+            ttl: 60,
+            allowOverwrite: true,
+        },
+        { parent },
+    );
+    return new aws.acm.CertificateValidation(`${name}-cert-validated`, { certificateArn: cert.arn, validationRecordFqdns: [validationRecord.fqdn] }, { parent }).certificateArn;
+}
+
 export class LoadBalancer extends pulumi.ComponentResource {
     /** `https://<domain>` with a domain, else `http://<balancer DNS name>`. */
     readonly url: pulumi.Output<string>;
@@ -95,25 +118,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         if (args.domain) {
             const domain = args.domain;
             const zone = aws.route53.getZoneOutput({ name: args.hostedZone ?? hostedZoneName(domain), privateZone: false }, { parent: this });
-            const cert = new aws.acm.Certificate(`${name}-cert`, { domainName: domain, validationMethod: "DNS" }, { parent: this });
-            const option = cert.domainValidationOptions.apply((o) => o[0]);
-            const validationRecord = new aws.route53.Record(
-                `${name}-cert-validation`,
-                {
-                    zoneId: zone.zoneId,
-                    name: option.resourceRecordName,
-                    type: option.resourceRecordType,
-                    records: [option.resourceRecordValue],
-                    ttl: 60,
-                    allowOverwrite: true,
-                },
-                { parent: this },
-            );
-            const validation = new aws.acm.CertificateValidation(
-                `${name}-cert-validated`,
-                { certificateArn: cert.arn, validationRecordFqdns: [validationRecord.fqdn] },
-                { parent: this },
-            );
+            const certificateArn = validatedCertificate(name, domain, zone.zoneId, this);
             this.forwardingListener = new aws.lb.Listener(
                 `${name}-https`,
                 {
@@ -121,8 +126,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                     port: 443,
                     protocol: "HTTPS",
                     sslPolicy,
-                    // The validated ARN: the listener waits until the certificate is issued.
-                    certificateArn: validation.certificateArn,
+                    certificateArn,
                     defaultActions: forward,
                 },
                 { parent: this },

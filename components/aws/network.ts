@@ -16,6 +16,8 @@ export interface NetworkArgs {
     readonly public: boolean;
     /** Listen on 443 (a domain and certificate exist) as well as 80. */
     readonly https: boolean;
+    /** What wears the task security group, for its description. @default "Fargate tasks" */
+    readonly workload?: string;
 }
 
 /** The VPC's address range; the internal load balancer admits only this. */
@@ -56,7 +58,7 @@ export class Network extends pulumi.ComponentResource {
         );
         const taskSg = new aws.ec2.SecurityGroup(
             `${name}-task-sg`,
-            { vpcId: vpc.vpcId, description: "Fargate tasks: app port from the load balancer only" },
+            { vpcId: vpc.vpcId, description: `${args.workload ?? "Fargate tasks"}: app port from the load balancer only` },
             { parent: this },
         );
 
