@@ -165,3 +165,36 @@ describe("Google Cloud alert policies", () => {
         assert.ok(without.every((p) => (p.inputs.notificationChannels as unknown[]).length === 0));
     });
 });
+
+describe("dashboards", () => {
+    it("declare one CloudWatch dashboard per stack with every row, and link to it", async () => {
+        const r = await render("prod");
+        const d = r.one("aws:cloudwatch/dashboard:Dashboard");
+        assert.strictEqual(d.inputs.dashboardName, "shop-api-prod");
+        const body = JSON.parse(d.inputs.dashboardBody as string) as { widgets: Array<{ properties: { title: string; metrics: unknown[][] } }> };
+        const titles = body.widgets.map((w) => w.properties.title);
+        assert.deepStrictEqual(titles, ["Requests", "Errors", "Latency (s)", "Tasks", "Service CPU and memory (%)", "Database", "Database free storage (bytes)", "Cache memory (%)", "Cache evictions"]);
+        const latency = body.widgets[2].properties.metrics.map((m) => (m[m.length - 1] as { stat: string }).stat);
+        assert.deepStrictEqual(latency, ["p50", "p95", "p99"]);
+        assert.strictEqual(r.outputs.dashboardUrl, "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/shop-api-prod");
+    });
+
+    it("declare one Cloud Monitoring dashboard per stack with every row, and link to it", async () => {
+        const r = await render("dev", "cache=redis");
+        const d = r.one("gcp:monitoring/dashboard:Dashboard");
+        const body = JSON.parse(d.inputs.dashboardJson as string) as { displayName: string; mosaicLayout: { tiles: Array<{ widget: { title: string } }> } };
+        assert.strictEqual(body.displayName, "shop-api/dev");
+        assert.deepStrictEqual(body.mosaicLayout.tiles.map((t) => t.widget.title), [
+            "Requests per second by response class",
+            "5xx per second",
+            "Latency percentiles",
+            "Instances",
+            "CPU and memory utilisation (p95 of instances)",
+            "Cloud SQL CPU and disk utilisation",
+            "Cloud SQL connections",
+            "Memorystore memory usage ratio",
+            "Memorystore evicted keys",
+        ]);
+        assert.strictEqual(r.outputs.dashboardUrl, `https://console.cloud.google.com/monitoring/dashboards/builder/${computed("app-dashboard-dashboard", "id")}?project=acme-dev-1`);
+    });
+});

@@ -26,6 +26,9 @@ export const MONITORING_VIOLATIONS: Record<string, ResourceView[]> = {
         res("gcp:monitoring/alertPolicy:AlertPolicy", "x", { displayName: "p", conditions: [{ conditionThreshold: { duration: "90s", aggregations: [{ alignmentPeriod: "30s" }] } }] }),
     ],
     "gcp-alert-policy-channels": [res("gcp:monitoring/alertPolicy:AlertPolicy", "x", { displayName: "p", notificationChannels: Array.from({ length: 17 }, (_, i) => `c${i}`) })],
+    "aws-dashboard-name": [res("aws:cloudwatch/dashboard:Dashboard", "x", { dashboardName: "shop.api/prod" }), res("aws:cloudwatch/dashboard:Dashboard", "y", { dashboardName: long(256) })],
+    "aws-dashboard-widgets": [res("aws:cloudwatch/dashboard:Dashboard", "x", { dashboardName: "d", dashboardBody: JSON.stringify({ widgets: Array.from({ length: 501 }, () => ({})) }) })],
+    "gcp-dashboard-layout": [res("gcp:monitoring/dashboard:Dashboard", "x", { dashboardJson: JSON.stringify({ mosaicLayout: { columns: 48, tiles: [{ xPos: 40, width: 24 }] } }) })],
     "gcp-uptime-check-timing": [res("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "x", { period: "120s", timeout: "90s" })],
 };
 

@@ -2,11 +2,12 @@
 // alert policies, dashboards, and the access-log bucket and log routing. One
 // entry per limit, with the API reference that states it.
 import { ResourceRule } from "../preflight";
-import { at, known, textRule } from "./checks";
+import { at, known, nameRule, textRule } from "./checks";
 
 const SNS_SUBSCRIBE = "https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html";
 const CHANNEL = "https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.notificationChannels";
 
+const PUT_DASHBOARD = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html";
 const PUT_METRIC_ALARM = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html";
 const METRIC_DATA_QUERY = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html";
 
@@ -167,6 +168,44 @@ export const MONITORING_RULES: readonly ResourceRule[] = [
             const seconds = typeof timeout === "string" ? Number(/^(\d+)s$/.exec(timeout)?.[1] ?? NaN) : undefined;
             if (seconds !== undefined && !(seconds >= 1 && seconds <= 60)) {
                 out.push({ property: "timeout", value: timeout, message: "must be 1s to 60s" });
+            }
+            return out;
+        },
+    },
+
+    // PutDashboard: DashboardName up to 255 of A-Z, a-z, 0-9, "-" and "_"; a dashboard holds at most 500 widgets.
+    nameRule({ id: "aws-dashboard-name", types: ["aws:cloudwatch/dashboard:Dashboard"], source: PUT_DASHBOARD, property: "dashboardName", max: 255, pattern: /^[A-Za-z0-9_-]+$/, allowed: "letters, digits, hyphens and underscores" }),
+    {
+        id: "aws-dashboard-widgets",
+        types: ["aws:cloudwatch/dashboard:Dashboard"],
+        source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Dashboard-Body-Structure.html",
+        check(r) {
+            const body = r.inputs.dashboardBody;
+            if (typeof body !== "string" || !known(body)) {
+                return [];
+            }
+            const widgets = (JSON.parse(body) as { widgets?: unknown[] }).widgets ?? [];
+            return widgets.length > 500 ? [{ property: "dashboardBody", value: `${widgets.length} widgets`, message: "a dashboard holds at most 500 widgets" }] : [];
+        },
+    },
+    {
+        // Monitoring dashboards: a displayName is required; a mosaic layout is at most 48 columns wide.
+        id: "gcp-dashboard-layout",
+        types: ["gcp:monitoring/dashboard:Dashboard"],
+        source: "https://cloud.google.com/monitoring/api/ref_v3/rest/v1/projects.dashboards#MosaicLayout",
+        check(r) {
+            const json = r.inputs.dashboardJson;
+            if (typeof json !== "string" || !known(json)) {
+                return [];
+            }
+            const d = JSON.parse(json) as { displayName?: string; mosaicLayout?: { columns?: number; tiles?: Array<{ xPos?: number; width?: number }> } };
+            const out = [];
+            if (!d.displayName) {
+                out.push({ property: "dashboardJson.displayName", value: d.displayName, message: "is required" });
+            }
+            const columns = d.mosaicLayout?.columns ?? 12;
+            if (columns > 48 || (d.mosaicLayout?.tiles ?? []).some((t) => (t.xPos ?? 0) + (t.width ?? 0) > columns)) {
+                out.push({ property: "dashboardJson.mosaicLayout", value: columns, message: "a mosaic layout has at most 48 columns, and every tile must fit inside them" });
             }
             return out;
         },

@@ -7,6 +7,7 @@ import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
 import { Alarms } from "./alarms";
 import { Cache } from "./cache";
+import { Dashboard } from "./dashboard";
 import { Database } from "./database";
 import { EcrRepository } from "./ecrRepository";
 import { FargateService, SecretReference } from "./fargateService";
@@ -105,6 +106,19 @@ export class AwsTarget extends pulumi.ComponentResource {
         resolveClusterName(service.clusterName);
         resolveServiceName(service.serviceName);
 
+        const dashboard = new Dashboard(
+            `${name}-dashboard`,
+            {
+                loadBalancerArnSuffix: lb.arnSuffix,
+                targetGroupArnSuffix: lb.targetGroupArnSuffix,
+                clusterName: service.clusterName,
+                serviceName: service.serviceName,
+                databaseIdentifier: data.database?.identifier,
+                cacheMemberClusters: data.cache?.memberClusters,
+            },
+            { parent: this },
+        );
+
         const region = aws.getRegionOutput({}, { parent: this }).region;
         this.outputs = {
             url: lb.url,
@@ -114,6 +128,7 @@ export class AwsTarget extends pulumi.ComponentResource {
             ...(data.database ? { databaseEndpoint: data.database.address } : {}),
             ...(data.cache ? { cacheEndpoint: data.cache.address } : {}),
             extra: {
+                dashboardUrl: dashboard.url,
                 clusterName: service.clusterName,
                 logGroup: service.logGroupName,
                 loadBalancerDnsName: lb.dnsName,

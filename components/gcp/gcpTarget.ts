@@ -10,6 +10,7 @@ import { GcpSettings, Settings } from "../settings";
 import { ArtifactRepository } from "./artifactRepository";
 import { MemorystoreCache } from "./cache";
 import { CloudRunService } from "./cloudRunService";
+import { Dashboard } from "./dashboard";
 import { CloudSqlDatabase } from "./database";
 import { Monitoring } from "./monitoring";
 import { ServiceDomain } from "./domain";
@@ -169,6 +170,11 @@ export class GcpTarget extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const dashboard = new Dashboard(
+            `${name}-dashboard`,
+            { project, apis, serviceName: runServiceName, databaseInstance: database?.instance.name, cacheInstanceId: cache?.instance.id },
+            { parent: this },
+        );
 
         this.outputs = {
             url: s.domain ? pulumi.output(`https://${s.domain}`) : service.uri,
@@ -178,6 +184,7 @@ export class GcpTarget extends pulumi.ComponentResource {
             ...(database ? { databaseEndpoint: database.host } : {}),
             ...(cache ? { cacheEndpoint: cache.host } : {}),
             extra: {
+                dashboardUrl: dashboard.url,
                 serviceAccount: identity.email,
                 imageRepository: registry.imageRepository,
                 ...(domain ? { dnsRecords: domain.dnsRecords } : {}),
