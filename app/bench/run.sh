@@ -33,20 +33,15 @@ cleanup() {
   # bench.py removes its namespaces itself; this is for when it was killed.
   ip netns del "$BENCH_NETNS" 2>/dev/null || true
   ip netns del "$BENCH_NETNS-tc" 2>/dev/null || true
-  "${SERVICES[@]}" pg-stop "$WORK/pg" || true
-  "${SERVICES[@]}" redis-stop "$WORK/redis" || true
+  "${SERVICES[@]}" down "$WORK" || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PG_PASSWORD="bench-$RANDOM$RANDOM"
-PG_PORT="$("${SERVICES[@]}" free-port)"
-REDIS_PASSWORD="bench-$RANDOM$RANDOM"
-REDIS_PORT="$("${SERVICES[@]}" free-port)"
-"${SERVICES[@]}" pg-init "$WORK/pg" "$PG_PASSWORD"
-"${SERVICES[@]}" pg-start "$WORK/pg" "$PG_PORT"
-"${SERVICES[@]}" redis-start "$WORK/redis" "$REDIS_PORT" "$REDIS_PASSWORD"
+servers="$("${SERVICES[@]}" up "$WORK" SVC)"
+eval "$servers"  # SVC_PG_PORT, SVC_PG_PASSWORD, SVC_REDIS_PORT, SVC_REDIS_PASSWORD
+PG_PORT="$SVC_PG_PORT" PG_PASSWORD="$SVC_PG_PASSWORD" REDIS_PORT="$SVC_REDIS_PORT" REDIS_PASSWORD="$SVC_REDIS_PASSWORD"
 PGPASSWORD="$PG_PASSWORD" psql -q -h 127.0.0.1 -p "$PG_PORT" -U app -d postgres -c "CREATE DATABASE bench"
 
 export BENCH_DATABASE_URL="postgresql://app:$PG_PASSWORD@127.0.0.1:$PG_PORT/bench"

@@ -5,7 +5,9 @@
 #   python:3.11-slim-trixie      -> flask-multicloud-standin/python:3.11-slim-trixie
 #   gcr.io/distroless/cc-debian13 -> flask-multicloud-standin/distroless-cc:debian13
 #
-#   bash app/container/bases.sh      # prints BUILDER_IMAGE=... and RUNTIME_IMAGE=...
+#   bash app/container/bases.sh            # prints BUILDER_IMAGE=... and RUNTIME_IMAGE=...
+#   bash app/container/bases.sh reference  # prints REFERENCE_IMAGE=...: a debian:bookworm-slim
+#                                          # stand-in, for the image benchmark's old Dockerfile
 #
 # Both come from one `mmdebstrap --variant=minbase trixie` tree made with this
 # machine's Debian mirror (about 100 s). The slim stand-in is that tree with
@@ -19,7 +21,6 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SUITE=trixie
 PYTHON_HOME="${STANDIN_PYTHON_HOME:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")/versions/3.11.7}"
 BUILDER_TAG=flask-multicloud-standin/python:3.11-slim-trixie
 RUNTIME_TAG=flask-multicloud-standin/distroless-cc:debian13
@@ -30,49 +31,68 @@ die() { echo "bases.sh: $*" >&2; exit 1; }
 recipe="$( { cat "${BASH_SOURCE[0]}"; "$PYTHON_HOME/bin/python3.11" -VV; } | sha256sum | cut -c1-16)"
 current() { [ "$(docker image inspect -f '{{ index .Config.Labels "standin.recipe" }}' "$1" 2>/dev/null || true)" = "$recipe" ]; }
 
-if current "$BUILDER_TAG" && current "$RUNTIME_TAG"; then
-  echo "bases.sh: reusing $BUILDER_TAG and $RUNTIME_TAG (recipe $recipe)" >&2
-else
+# debian_tree SUITE ROOT [PACKAGE,...]: `mmdebstrap --variant=minbase` into ROOT
+# from this machine's Debian mirror (the URIs of its deb822 sources), with
+# apt set up the same way inside, and the official slim images' dpkg excludes.
+debian_tree() {
+  local suite="$1" root="$2" include="${3:-}" mirror security
   command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (apt-get install mmdebstrap)"
-  WORK="$(mktemp -d "${TMPDIR:-/tmp}/standin.XXXXXX")"
-  trap 'rm -rf "$WORK"' EXIT
-  root="$WORK/root"
-
-  # This machine's mirror (its deb822 sources), for trixie instead of bookworm.
   mirror="$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
   security="$(awk '/^URIs:/ && $2 ~ /security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
-  mirror="${mirror:-http://deb.debian.org/debian}"
-  security="${security:-http://deb.debian.org/debian-security}"
-  cat > "$WORK/debian.sources" <<SOURCES
+  cat > "$WORK/$suite.sources" <<SOURCES
 Types: deb
-URIs: $mirror
-Suites: $SUITE $SUITE-updates
+URIs: ${mirror:-http://deb.debian.org/debian}
+Suites: $suite $suite-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
-URIs: $security
-Suites: $SUITE-security
+URIs: ${security:-http://deb.debian.org/debian-security}
+Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
-
-  # The runtime libraries of the official slim image (ca-certificates, netbase,
-  # tzdata and what CPython's modules link), plus distroless cc's libgcc,
-  # libstdc++ and libgomp. The dpkg excludes are the official slim images'.
-  echo "bases.sh: mmdebstrap $SUITE (about 100 s)" >&2
-  mmdebstrap --quiet --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
-    --aptopt='Acquire::Check-Valid-Until "false"' \
-    --include=ca-certificates,netbase,tzdata,libssl3t64,libffi8,libsqlite3-0,zlib1g,libbz2-1.0,liblzma5,libreadline8t64,libncursesw6,libuuid1,libexpat1,libgdbm6t64,libgcc-s1,libstdc++6,libgomp1 \
+  echo "bases.sh: mmdebstrap $suite (about 100 s)" >&2
+  # Debian's python3 for mmdebstrap's helpers, not a pyenv shim (slow, per package).
+  PATH=/usr/sbin:/usr/bin:/sbin:/bin mmdebstrap --quiet --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    --aptopt='Acquire::Check-Valid-Until "false"' ${include:+--include="$include"} \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/groff/*' \
     --dpkgopt='path-exclude=/usr/share/lintian/*' --dpkgopt='path-exclude=/usr/share/linda/*' \
     --customize-hook='rm -f "$1"/etc/apt/sources.list; mkdir -p "$1"/etc/apt/sources.list.d' \
-    --customize-hook="upload $WORK/debian.sources /etc/apt/sources.list.d/debian.sources" \
+    --customize-hook="upload $WORK/$suite.sources /etc/apt/sources.list.d/debian.sources" \
     --customize-hook='echo "Acquire::Check-Valid-Until \"false\";" > "$1"/etc/apt/apt.conf.d/99check-valid-until' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' \
-    "$SUITE" "$root" "$WORK/debian.sources" >&2
+    "$suite" "$root" "$WORK/$suite.sources" >"$WORK/mmdebstrap.log" 2>&1 \
+    || { tail -n 30 "$WORK/mmdebstrap.log" >&2; die "mmdebstrap $suite failed (log above)"; }
+}
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/standin.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+if [ "${1:-}" = reference ]; then
+  REFERENCE_TAG=flask-multicloud-standin/debian:bookworm-slim
+  if current "$REFERENCE_TAG"; then
+    echo "bases.sh: reusing $REFERENCE_TAG (recipe $recipe)" >&2
+  else
+    debian_tree bookworm "$WORK/root"
+    tar --numeric-owner -C "$WORK/root" -cf - . | docker import --change "LABEL standin.recipe=$recipe" \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["bash"]' - "$REFERENCE_TAG" >/dev/null
+  fi
+  echo "REFERENCE_IMAGE=$REFERENCE_TAG"
+  exit 0
+fi
+
+if current "$BUILDER_TAG" && current "$RUNTIME_TAG"; then
+  echo "bases.sh: reusing $BUILDER_TAG and $RUNTIME_TAG (recipe $recipe)" >&2
+else
+  root="$WORK/root"
+  # The runtime libraries of the official slim image (ca-certificates, netbase,
+  # tzdata and what CPython's modules link), plus distroless cc's libgcc,
+  # libstdc++ and libgomp.
+  debian_tree trixie "$root" ca-certificates,netbase,tzdata,libssl3t64,libffi8,libsqlite3-0,zlib1g,libbz2-1.0,liblzma5,libreadline8t64,libncursesw6,libuuid1,libexpat1,libgdbm6t64,libgcc-s1,libstdc++6,libgomp1
 
   # distroless stand-in: the files of its packages, taken from the tree above.
   python3 "$HERE/standin_files.py" "$root" \

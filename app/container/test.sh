@@ -21,15 +21,18 @@ SERVICES=(bash "$APP_DIR/scripts/services.sh")
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/flask-multicloud-container.XXXXXX")"
 chmod 755 "$WORK"
 cleanup() {
-  "${SERVICES[@]}" pg-stop "$WORK/pg" || true
-  "${SERVICES[@]}" redis-stop "$WORK/redis" || true
+  "${SERVICES[@]}" down "$WORK" || true
   bash "$HERE/engine.sh" stop "$WORK/engine" || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! reason="$(bash "$HERE/engine.sh" start "$WORK/engine" 2>&1 | tee /dev/stderr | tail -n 1; exit "${PIPESTATUS[0]}")"; then
+engine_ok=0
+bash "$HERE/engine.sh" start "$WORK/engine" 2>"$WORK/engine.log" || engine_ok=$?
+cat "$WORK/engine.log" >&2
+if [ "$engine_ok" -ne 0 ]; then
+  reason="$(tail -n 1 "$WORK/engine.log")"
   if [ "${CONTAINER_TESTS_REQUIRED:-0}" = 1 ]; then
     echo "container tests: FAILED, no Docker engine could start and CONTAINER_TESTS_REQUIRED=1: $reason" >&2
     exit 1
@@ -46,23 +49,18 @@ if ! command -v mmdebstrap >/dev/null && [ "$(id -u)" -eq 0 ]; then
     || { cat "$WORK/apt.log" >&2; exit 1; }
 fi
 bases="$(bash "$HERE/bases.sh")"
-export BUILDER_IMAGE RUNTIME_IMAGE
-BUILDER_IMAGE="$(sed -n 's/^BUILDER_IMAGE=//p' <<<"$bases")"
-RUNTIME_IMAGE="$(sed -n 's/^RUNTIME_IMAGE=//p' <<<"$bases")"
+set -a  # export BUILDER_IMAGE and RUNTIME_IMAGE, for the builds in the tests
+eval "$bases"
+set +a
 VENV="$(bash "$APP_DIR/scripts/venv.sh")"
 
 read -r gateway subnet < <("$VENV/bin/python" "$HERE/build.py" bridge)
-export SERVICES_LISTEN="127.0.0.1,$gateway"
-export CONTAINER_HOST="$gateway"
-export CONTAINER_PG_PASSWORD="pg-container-$RANDOM$RANDOM"
-export CONTAINER_PG_PORT="$("${SERVICES[@]}" free-port)"
-export CONTAINER_PG_DB=postgres
-export CONTAINER_REDIS_PASSWORD="redis-container-$RANDOM$RANDOM"
-export CONTAINER_REDIS_PORT="$("${SERVICES[@]}" free-port)"
-"${SERVICES[@]}" pg-init "$WORK/pg" "$CONTAINER_PG_PASSWORD"
-"${SERVICES[@]}" pg-allow "$WORK/pg" "$subnet"
-"${SERVICES[@]}" pg-start "$WORK/pg" "$CONTAINER_PG_PORT"
-"${SERVICES[@]}" redis-start "$WORK/redis" "$CONTAINER_REDIS_PORT" "$CONTAINER_REDIS_PASSWORD"
+export SERVICES_LISTEN="127.0.0.1,$gateway" SERVICES_ALLOW_CIDR="$subnet"
+servers="$("${SERVICES[@]}" up "$WORK" CONTAINER)"
+set -a  # export CONTAINER_PG_PORT, CONTAINER_PG_PASSWORD, CONTAINER_REDIS_PORT, CONTAINER_REDIS_PASSWORD
+eval "$servers"
+set +a
+export CONTAINER_HOST="$gateway" CONTAINER_PG_DB=postgres
 
 cd "$HERE"
 export PYTHONDONTWRITEBYTECODE=1

@@ -9,9 +9,14 @@
 #   services.sh pg-stop    DIR
 #   services.sh redis-start DIR PORT PASSWORD [TLS_PORT CERT KEY CA]
 #   services.sh redis-stop  DIR
+#   services.sh up   DIR PREFIX  # both, in DIR/pg and DIR/redis, on free ports with new passwords;
+#                                # prints PREFIX_PG_PORT=... (and _PG_PASSWORD, _REDIS_PORT,
+#                                # _REDIS_PASSWORD) for the caller to eval
+#   services.sh down DIR   # stops what `up` started
 #
 # SERVICES_LISTEN (default 127.0.0.1): the addresses both servers listen on,
 # comma-separated; the container tests add the Docker bridge's.
+# SERVICES_ALLOW_CIDR: with `up`, PostgreSQL also takes password logins from there.
 #
 # PostgreSQL refuses to run as root, so as root it runs as the "postgres"
 # user the Debian package creates; DIR's parent must then be traversable by
@@ -112,6 +117,25 @@ redis_stop() {
   rm -f "$dir/redis.pid"
 }
 
+up() {
+  local dir="$1" prefix="$2" pg_port pg_password redis_port redis_password
+  pg_port="$(free_port)"
+  redis_port="$(free_port)"
+  pg_password="pg-$RANDOM$RANDOM$RANDOM"
+  redis_password="redis-$RANDOM$RANDOM$RANDOM"
+  pg_init "$dir/pg" "$pg_password"
+  if [ -n "${SERVICES_ALLOW_CIDR:-}" ]; then pg_allow "$dir/pg" "$SERVICES_ALLOW_CIDR"; fi
+  pg_start "$dir/pg" "$pg_port"
+  redis_start "$dir/redis" "$redis_port" "$redis_password"
+  printf '%s_PG_PORT=%q\n%s_PG_PASSWORD=%q\n%s_REDIS_PORT=%q\n%s_REDIS_PASSWORD=%q\n' \
+    "$prefix" "$pg_port" "$prefix" "$pg_password" "$prefix" "$redis_port" "$prefix" "$redis_password"
+}
+
+down() {
+  pg_stop "$1/pg" || true
+  redis_stop "$1/redis" || true
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -122,5 +146,7 @@ case "$cmd" in
   pg-stop) pg_stop "$@" ;;
   redis-start) redis_start "$@" ;;
   redis-stop) redis_stop "$@" ;;
+  up) up "$@" ;;
+  down) down "$@" ;;
   *) die "unknown command '$cmd' (see the header of this file)" ;;
 esac

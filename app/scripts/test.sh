@@ -21,25 +21,20 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/flask-multicloud-tests.XXXXXX")"
 chmod 755 "$WORK"
 
 cleanup() {
-  "${SERVICES[@]}" pg-stop "$WORK/pg" || true
-  "${SERVICES[@]}" redis-stop "$WORK/redis" || true
+  "${SERVICES[@]}" down "$WORK" || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+servers="$("${SERVICES[@]}" up "$WORK" TEST)"
+set -a  # export TEST_PG_PORT, TEST_PG_PASSWORD, TEST_REDIS_PORT, TEST_REDIS_PASSWORD
+eval "$servers"
+set +a
 export TEST_SERVICES="$APP_DIR/scripts/services.sh"
 export TEST_WORK_DIR="$WORK"
 export TEST_PG_DIR="$WORK/pg"
-export TEST_PG_PASSWORD="pg-test-$RANDOM$RANDOM"
-export TEST_PG_PORT="$("${SERVICES[@]}" free-port)"
 export TEST_REDIS_DIR="$WORK/redis"
-export TEST_REDIS_PASSWORD="redis-test-$RANDOM$RANDOM"
-export TEST_REDIS_PORT="$("${SERVICES[@]}" free-port)"
-
-"${SERVICES[@]}" pg-init "$TEST_PG_DIR" "$TEST_PG_PASSWORD"
-"${SERVICES[@]}" pg-start "$TEST_PG_DIR" "$TEST_PG_PORT"
-"${SERVICES[@]}" redis-start "$TEST_REDIS_DIR" "$TEST_REDIS_PORT" "$TEST_REDIS_PASSWORD"
 
 cd "$APP_DIR"
 export PYTHONDONTWRITEBYTECODE=1
