@@ -1,7 +1,8 @@
 // Who hears about a failure, on both clouds: the alarmEmail recipient, and the
 // alerts that exist whether or not one is set.
 import * as assert from "assert";
-import { computed, render } from "./harness";
+import { logDeliveryPrincipal } from "../components/aws/accessLogs";
+import { MOCK_ACCOUNT_ID, computed, parseJson, render } from "./harness";
 
 const EMAIL = "alarmEmail=ops@example.com";
 const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
@@ -196,5 +197,48 @@ describe("dashboards", () => {
             "Memorystore evicted keys",
         ]);
         assert.strictEqual(r.outputs.dashboardUrl, `https://console.cloud.google.com/monitoring/dashboards/builder/${computed("app-dashboard-dashboard", "id")}?project=acme-dev-1`);
+    });
+});
+
+describe("access and request logs", () => {
+    it("send ALB access logs to a private, encrypted, TLS-only bucket the stack creates, expiring after logRetentionDays", async () => {
+        const r = await render("prod", "logRetentionDays=90");
+        const bucket = computed("app-lb-logs-bucket", "id");
+        assert.deepStrictEqual((r.one("aws:lb/loadBalancer:LoadBalancer").inputs.accessLogs as object), { bucket: computed("app-lb-logs-bucket", "bucket"), enabled: true });
+        assert.deepStrictEqual(r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs, { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+        assert.deepStrictEqual(r.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        const rules = r.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Array<{ expiration: { days: number } }>;
+        assert.strictEqual(rules[0].expiration.days, 90);
+        assert.strictEqual(r.one("aws:s3/bucket:Bucket", "app-lb-logs-bucket").inputs.forceDestroy, false, "a protected stack keeps its logs");
+    });
+
+    it("grant log delivery to the region's ELB account, deny plain HTTP, and make the balancer wait for the grant", async () => {
+        const r = await render("prod");
+        const policy = parseJson<{ Statement: Array<{ Sid: string; Effect: string; Principal: unknown; Action: string; Resource: unknown; Condition?: unknown }> }>(
+            r.one("aws:s3/bucketPolicy:BucketPolicy", "app-lb-logs-policy").inputs.policy,
+        );
+        const arn = computed("app-lb-logs-bucket", "arn");
+        const [deny, grant] = policy.Statement;
+        assert.deepStrictEqual([deny.Effect, deny.Action, deny.Condition], ["Deny", "s3:*", { Bool: { "aws:SecureTransport": "false" } }]);
+        assert.deepStrictEqual(deny.Resource, [arn, `${arn}/*`]);
+        // us-east-1 predates August 2022: its ELB account, not the service principal.
+        assert.deepStrictEqual([grant.Effect, grant.Principal, grant.Action, grant.Resource], ["Allow", { AWS: "arn:aws:iam::127311923021:root" }, "s3:PutObject", `${arn}/AWSLogs/${MOCK_ACCOUNT_ID}/*`]);
+        assert.ok(r.one("aws:lb/loadBalancer:LoadBalancer").dependsOn?.includes("aws:s3/bucketPolicy:BucketPolicy::app-lb-logs-policy"));
+    });
+
+    it("grant the log-delivery service in regions opened since August 2022", () => {
+        assert.deepStrictEqual(logDeliveryPrincipal("ap-southeast-4", "aws"), { Service: "logdelivery.elasticloadbalancing.amazonaws.com" });
+        assert.deepStrictEqual(logDeliveryPrincipal("eu-west-1", "aws"), { AWS: "arn:aws:iam::156460612806:root" });
+    });
+
+    it("keep the Cloud Run service's logs in a bucket of their own for logRetentionDays, and out of _Default", async () => {
+        const r = await render("dev", "logRetentionDays=90");
+        const bucket = r.one("gcp:logging/projectBucketConfig:ProjectBucketConfig");
+        assert.deepStrictEqual([bucket.inputs.bucketId, bucket.inputs.location, bucket.inputs.retentionDays], ["shop-api-dev-logs", "europe-west1", 90]);
+        const filter = 'resource.type = "cloud_run_revision" AND resource.labels.service_name = "shop-api-dev"';
+        const sink = r.one("gcp:logging/projectSink:ProjectSink");
+        assert.deepStrictEqual([sink.inputs.filter, sink.inputs.destination], [filter, `logging.googleapis.com/${computed("app-logs-bucket", "name")}`]);
+        assert.strictEqual(r.one("gcp:logging/projectExclusion:ProjectExclusion").inputs.filter, filter);
+        assert.strictEqual(r.outputs.logBucket, computed("app-logs-bucket", "name"));
     });
 });

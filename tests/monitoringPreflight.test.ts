@@ -29,6 +29,12 @@ export const MONITORING_VIOLATIONS: Record<string, ResourceView[]> = {
     "aws-dashboard-name": [res("aws:cloudwatch/dashboard:Dashboard", "x", { dashboardName: "shop.api/prod" }), res("aws:cloudwatch/dashboard:Dashboard", "y", { dashboardName: long(256) })],
     "aws-dashboard-widgets": [res("aws:cloudwatch/dashboard:Dashboard", "x", { dashboardName: "d", dashboardBody: JSON.stringify({ widgets: Array.from({ length: 501 }, () => ({})) }) })],
     "gcp-dashboard-layout": [res("gcp:monitoring/dashboard:Dashboard", "x", { dashboardJson: JSON.stringify({ mosaicLayout: { columns: 48, tiles: [{ xPos: 40, width: 24 }] } }) })],
+    "aws-s3-bucket-name": [res("aws:s3/bucket:Bucket", "x", { bucket: "Shop_Logs" }), res("aws:s3/bucket:Bucket", "an-access-log-bucket-with-a-logical-name-far-too-long-for-s3", {})],
+    "aws-s3-lifecycle-days": [res("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "x", { rules: [{ expiration: { days: 0 } }] })],
+    "gcp-log-bucket-id": [res("gcp:logging/projectBucketConfig:ProjectBucketConfig", "x", { bucketId: "_shop logs" })],
+    "gcp-log-bucket-retention": [res("gcp:logging/projectBucketConfig:ProjectBucketConfig", "x", { bucketId: "b", retentionDays: 3653 })],
+    "gcp-log-sink-name": [res("gcp:logging/projectSink:ProjectSink", "x", { name: long(101) })],
+    "gcp-log-exclusion-name": [res("gcp:logging/projectExclusion:ProjectExclusion", "x", { name: "shop/logs" })],
     "gcp-uptime-check-timing": [res("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "x", { period: "120s", timeout: "90s" })],
 };
 

@@ -2,11 +2,15 @@
 // alert policies, dashboards, and the access-log bucket and log routing. One
 // entry per limit, with the API reference that states it.
 import { ResourceRule } from "../preflight";
-import { at, known, nameRule, textRule } from "./checks";
+import { at, known, nameRule, numberRule, textRule } from "./checks";
 
 const SNS_SUBSCRIBE = "https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html";
 const CHANNEL = "https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.notificationChannels";
 
+const LOG_BUCKETS = "https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.locations.buckets";
+/** Cloud Logging IDs (buckets, sinks, exclusions). */
+const LOGGING_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const LOGGING_ID_WORDS = "letters, digits, underscores, hyphens and periods, a letter or digit first";
 const PUT_DASHBOARD = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html";
 const PUT_METRIC_ALARM = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html";
 const METRIC_DATA_QUERY = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html";
@@ -210,4 +214,29 @@ export const MONITORING_RULES: readonly ResourceRule[] = [
             return out;
         },
     },
+
+    // S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens, a letter or digit at each end (Pulumi's autoname included).
+    nameRule({ id: "aws-s3-bucket-name", types: ["aws:s3/bucket:Bucket"], source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html", property: "bucket", autonamed: true, min: 3, max: 63, pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, allowed: "lowercase letters, digits, dots and hyphens, a letter or digit at each end", reservedPrefixes: ["xn--", "sthree-"] }),
+    {
+        // Lifecycle expiration: Days must be a positive integer.
+        id: "aws-s3-lifecycle-days",
+        types: ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"],
+        source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html",
+        check(r) {
+            const rules = r.inputs.rules;
+            if (!Array.isArray(rules)) {
+                return [];
+            }
+            return (rules as Array<{ expiration?: { days?: unknown } }>)
+                .map((rule) => rule.expiration?.days)
+                .filter((days) => typeof days === "number" && !(Number.isInteger(days) && days >= 1))
+                .map((days) => ({ property: "rules[].expiration.days", value: days, message: "must be a whole number of days, at least 1" }));
+        },
+    },
+
+    // Cloud Logging: bucket, sink and exclusion IDs up to 100 of letters, digits, _ - and . (a letter or digit first); retention 1-3650 days.
+    nameRule({ id: "gcp-log-bucket-id", types: ["gcp:logging/projectBucketConfig:ProjectBucketConfig"], source: LOG_BUCKETS, property: "bucketId", max: 100, pattern: LOGGING_ID, allowed: LOGGING_ID_WORDS }),
+    numberRule({ id: "gcp-log-bucket-retention", types: ["gcp:logging/projectBucketConfig:ProjectBucketConfig"], source: LOG_BUCKETS, property: "retentionDays", min: 1, max: 3650 }),
+    nameRule({ id: "gcp-log-sink-name", types: ["gcp:logging/projectSink:ProjectSink"], source: "https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.sinks", property: "name", max: 100, pattern: LOGGING_ID, allowed: LOGGING_ID_WORDS }),
+    nameRule({ id: "gcp-log-exclusion-name", types: ["gcp:logging/projectExclusion:ProjectExclusion"], source: "https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.exclusions", property: "name", max: 100, pattern: LOGGING_ID, allowed: LOGGING_ID_WORDS }),
 ];

@@ -3,6 +3,7 @@
 // balancer's own name.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AccessLogs } from "./accessLogs";
 
 export interface LoadBalancerArgs {
     readonly vpcId: pulumi.Input<string>;
@@ -25,6 +26,8 @@ export interface LoadBalancerArgs {
     readonly idleTimeout?: number;
     /** TLS policy of the HTTPS listener. @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
     readonly sslPolicy?: string;
+    /** Days access logs are kept in the stack's own S3 bucket (the `logRetentionDays` setting). @default none (no access logs) */
+    readonly accessLogRetentionDays?: number;
 }
 
 export const LOAD_BALANCER_DEFAULTS = {
@@ -80,6 +83,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
         const idleTimeout = args.idleTimeout ?? LOAD_BALANCER_DEFAULTS.idleTimeout;
         const sslPolicy = args.sslPolicy ?? LOAD_BALANCER_DEFAULTS.sslPolicy;
 
+        const accessLogs =
+            args.accessLogRetentionDays !== undefined ? new AccessLogs(`${name}-logs`, { retentionDays: args.accessLogRetentionDays, protect: args.protect }, { parent: this }) : undefined;
         const lb = new aws.lb.LoadBalancer(
             `${name}-alb`,
             {
@@ -90,8 +95,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 dropInvalidHeaderFields: true,
                 idleTimeout,
                 enableDeletionProtection: args.protect,
+                ...(accessLogs ? { accessLogs: { bucket: accessLogs.bucketName, enabled: true } } : {}),
             },
-            { parent: this },
+            // Enabling access logs fails unless the bucket already grants ELB the write.
+            { parent: this, dependsOn: accessLogs ? [accessLogs.policy] : [] },
         );
 
         const targetGroup = new aws.lb.TargetGroup(

@@ -18,6 +18,7 @@ import { uniqueId } from "../naming";
 import { PrivateNetwork } from "./network";
 import { ProjectApis, requiredApis } from "./projectApis";
 import { ServiceIdentity } from "./serviceIdentity";
+import { ServiceLogs } from "./serviceLogs";
 import { ServiceSecrets } from "./serviceSecrets";
 
 export interface GcpTargetArgs {
@@ -170,6 +171,11 @@ export class GcpTarget extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const logs = new ServiceLogs(
+            `${name}-logs`,
+            { project, region, apis, serviceName: runServiceName, id: uniqueId([...stackId, "logs"], 100), retentionDays: s.logRetentionDays },
+            { parent: this },
+        );
         const dashboard = new Dashboard(
             `${name}-dashboard`,
             { project, apis, serviceName: runServiceName, databaseInstance: database?.instance.name, cacheInstanceId: cache?.instance.id },
@@ -185,6 +191,7 @@ export class GcpTarget extends pulumi.ComponentResource {
             ...(cache ? { cacheEndpoint: cache.host } : {}),
             extra: {
                 dashboardUrl: dashboard.url,
+                logBucket: logs.bucketName,
                 serviceAccount: identity.email,
                 imageRepository: registry.imageRepository,
                 ...(domain ? { dnsRecords: domain.dnsRecords } : {}),
