@@ -25,6 +25,8 @@ export interface UsageAssumptions {
     readonly imageGb: number;
     /** Database backups beyond the free allowance, GB. @default 1 */
     readonly backupGb: number;
+    /** Objects kept in storage buckets (load balancer access logs), GB. @default 1 */
+    readonly bucketGb: number;
 }
 
 export const DEFAULT_USAGE: UsageAssumptions = {
@@ -36,6 +38,7 @@ export const DEFAULT_USAGE: UsageAssumptions = {
     logsGb: 1,
     imageGb: 0.7,
     backupGb: 1,
+    bucketGb: 1,
 };
 
 export type CostKind = "fixed" | "usage";
@@ -131,6 +134,15 @@ const FREE_TYPES = new Set([
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
     "gcp:cloudrun/domainMapping:DomainMapping",
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
+    "gcp:monitoring/dashboard:Dashboard",
+    "gcp:logging/projectSink:ProjectSink",
+    "gcp:logging/projectExclusion:ProjectExclusion",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "gcp:monitoring/notificationChannel:NotificationChannel",
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
     "random:index/randomPassword:RandomPassword",
     "docker:index/image:Image",
@@ -138,7 +150,7 @@ const FREE_TYPES = new Set([
 
 /** Why a free type is free, where it is not obvious. */
 export const FREE_NOTES = [
-    "Free of their own: VPCs, subnets, security groups, IAM, target groups, listeners, autoscaling, ACM public certificates, Route 53 alias queries to a load balancer, SNS (first 1,000 e-mails a month), private services access ranges, service accounts, Cloud Run domain mappings.",
+    "Free of their own: VPCs, subnets, security groups, IAM, target groups, listeners, autoscaling, ACM public certificates, Route 53 alias queries to a load balancer, SNS (first 1,000 e-mails a month), private services access ranges, service accounts, Cloud Run domain mappings, Cloud Monitoring dashboards and notification channels, S3 bucket settings, Cloud Logging sinks and exclusions (the Log Router has no charge).",
 ];
 
 class MissingPrice extends Error {}
@@ -270,6 +282,45 @@ const PRICERS: Record<string, Pricer> = {
     "aws:ecr/repository:Repository": (_r, ctx) => [registry(ctx, "ecr.gb")],
     "gcp:artifactregistry/repository:Repository": (_r, ctx) => [registry(ctx, "artifactregistry.gb")],
     "gcp:secretmanager/secretVersion:SecretVersion": (_r, ctx) => [{ what: "Secret Manager active version", kind: "fixed", usd: ctx.p("secretmanager.version"), basis: `1 x ${per("secretmanager.version", ctx)}`, prices: ["secretmanager.version"] }],
+    "aws:s3/bucket:Bucket": (_r, ctx) => [
+        { what: "S3 storage", kind: "usage", usd: ctx.usage.bucketGb * ctx.p("s3.gb"), basis: `${ctx.usage.bucketGb} GB x ${per("s3.gb", ctx)} (requests not counted)`, usage: `${ctx.usage.bucketGb} GB kept (e.g. load balancer access logs)`, prices: ["s3.gb"] },
+    ],
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": (r, ctx) => {
+        const days = num(r.inputs.retentionDays, 30);
+        const charges: Charge[] = [
+            { what: "Cloud Logging storage", kind: "usage", usd: ctx.usage.logsGb * ctx.p("logging.gb"), basis: `${ctx.usage.logsGb} GiB x ${per("logging.gb", ctx)}`, usage: `${ctx.usage.logsGb} GiB of logs a month`, prices: ["logging.gb"] },
+        ];
+        if (days > 30) {
+            // In steady state a month's logs are kept (days - 30) / 30 months beyond the included 30 days.
+            const months = (days - 30) / 30;
+            charges.push({
+                what: `Cloud Logging retention (${days} days)`,
+                kind: "usage",
+                usd: ctx.usage.logsGb * months * ctx.p("logging.retention.gb"),
+                basis: `${ctx.usage.logsGb} GiB x ${months.toFixed(1)} months x ${per("logging.retention.gb", ctx)}`,
+                usage: `${ctx.usage.logsGb} GiB of logs a month`,
+                prices: ["logging.retention.gb"],
+            });
+        }
+        return charges;
+    },
+    "aws:cloudwatch/dashboard:Dashboard": (_r, ctx) => [{ what: "CloudWatch dashboard", kind: "fixed", usd: ctx.p("cloudwatch.dashboard"), basis: `1 x ${per("cloudwatch.dashboard", ctx)}`, prices: ["cloudwatch.dashboard"] }],
+    "gcp:monitoring/alertPolicy:AlertPolicy": (r, ctx) => {
+        const n = Array.isArray(r.inputs.conditions) ? r.inputs.conditions.length : 1;
+        // One time series per condition, evaluated every minute (the shortest common period).
+        const series = n * 43_800;
+        return [
+            { what: `Alerting conditions (${n})`, kind: "fixed", usd: n * ctx.p("monitoring.condition"), basis: `${n} x ${per("monitoring.condition", ctx)}`, prices: ["monitoring.condition"] },
+            {
+                what: "Alerting time series",
+                kind: "usage",
+                usd: (series / 1e6) * ctx.p("monitoring.series"),
+                basis: `${series / 1e6} M x ${per("monitoring.series", ctx)}`,
+                usage: "1 time series per condition, evaluated every minute",
+                prices: ["monitoring.series"],
+            },
+        ];
+    },
     "gcp:cloudrunv2/service:Service": (r, ctx) => cloudRun(r, ctx),
     "gcp:sql/databaseInstance:DatabaseInstance": (r, ctx) => cloudSql(r, ctx),
     "gcp:redis/instance:Instance": (r, ctx) => {
@@ -291,6 +342,8 @@ const UNPRICED_EXTRAS: Record<string, (r: Resource) => string | undefined> = {
             : undefined,
     "aws:elasticache/replicationGroup:ReplicationGroup": (r) =>
         num(r.inputs.snapshotRetentionLimit, 0) > 0 ? "snapshot storage beyond the free allowance (https://aws.amazon.com/elasticache/pricing/)" : undefined,
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": () =>
+        "uptime check executions beyond Cloud Monitoring's monthly free allotment (https://cloud.google.com/stackdriver/pricing); the price is not in the table",
     "pulumiservice:index:DeploymentSettings": () => "Pulumi Deployments minutes are billed by Pulumi Cloud (https://www.pulumi.com/pricing/), not a cloud provider",
 };
 

@@ -93,6 +93,8 @@ export const PRICES = {
     "secretsmanager.secret": { unit: "secret-month", source: "https://aws.amazon.com/secrets-manager/pricing/", checked: CHECKED, byRegion: both(0.4), freeTier: "30-day trial per secret" },
     "cloudwatch.alarm": { unit: "standard alarm-month", source: "https://aws.amazon.com/cloudwatch/pricing/", checked: CHECKED, byRegion: both(0.1), freeTier: "10 alarms a month" },
     "cloudwatch.logs.gb": { unit: "GB ingested", source: "https://aws.amazon.com/cloudwatch/pricing/", checked: CHECKED, byRegion: { "us-east-1": 0.5, "eu-west-1": 0.57 }, freeTier: "5 GB of log data a month" },
+    "cloudwatch.dashboard": { unit: "dashboard-month", source: "https://aws.amazon.com/cloudwatch/pricing/", checked: CHECKED, byRegion: both(3), freeTier: "3 dashboards of up to 50 metrics each a month" },
+    "s3.gb": { unit: "GB-month (S3 Standard)", source: "https://aws.amazon.com/s3/pricing/", checked: CHECKED, byRegion: both(0.023), freeTier: "5 GB for 12 months on new accounts" },
     "ecr.gb": { unit: "GB-month stored", source: "https://aws.amazon.com/ecr/pricing/", checked: CHECKED, byRegion: both(0.1), freeTier: "500 MB a month for 12 months on new accounts" },
     "aws.egress.gb": { unit: "GB out to the internet", source: "https://aws.amazon.com/ec2/pricing/on-demand/", checked: CHECKED, byRegion: both(0.09), freeTier: "100 GB a month, summed over all regions" },
 
@@ -113,6 +115,29 @@ export const PRICES = {
     "redis.basic.gb": { unit: "GB-hour (Basic, 1-4 GB)", source: MEMORYSTORE, checked: CHECKED, byRegion: { "us-central1": 0.049, "europe-west1": 0.054 } },
     "redis.standard.gb": { unit: "GB-hour (Standard HA, 1-4 GB)", source: MEMORYSTORE, checked: CHECKED, byRegion: { "us-central1": 0.064, "europe-west1": 0.07 } },
     "secretmanager.version": { unit: "active secret version-month", source: "https://cloud.google.com/secret-manager/pricing", checked: CHECKED, byRegion: gcpBoth(0.06), freeTier: "6 active versions a month per billing account" },
+    "monitoring.condition": {
+        unit: "alerting condition-month",
+        source: "https://cloud.google.com/stackdriver/pricing",
+        checked: CHECKED,
+        seen: "https://cloud-dot-devsite-v2-prod.appspot.com/monitoring/alerts/cost-control",
+        byRegion: gcpBoth(1.5),
+    },
+    "monitoring.series": {
+        unit: "1M time series returned",
+        source: "https://cloud.google.com/stackdriver/pricing",
+        checked: CHECKED,
+        seen: "https://cloud-dot-devsite-v2-prod.appspot.com/monitoring/alerts/cost-control",
+        byRegion: gcpBoth(0.35),
+    },
+    "logging.gb": {
+        unit: "GiB of logs stored (includes 30 days' retention)",
+        source: "https://cloud.google.com/stackdriver/pricing",
+        checked: CHECKED,
+        seen: "https://cloud.google.com/stackdriver/pricing",
+        byRegion: gcpBoth(0.5),
+        freeTier: "first 50 GiB a project a month",
+    },
+    "logging.retention.gb": { unit: "GiB-month kept beyond 30 days", source: "https://cloud.google.com/stackdriver/pricing", checked: CHECKED, seen: "https://cloud.google.com/stackdriver/pricing", byRegion: gcpBoth(0.01) },
     "artifactregistry.gb": { unit: "GB-month stored", source: "https://cloud.google.com/artifact-registry/pricing", checked: CHECKED, byRegion: gcpBoth(0.1), freeTier: "0.5 GB a month" },
     "gcp.egress.gb": { unit: "GB out to the internet (Premium tier)", source: "https://cloud.google.com/vpc/network-pricing", checked: CHECKED, byRegion: gcpBoth(0.12), freeTier: "1 GB a month from North America (Cloud Run)" },
 } as const satisfies Record<string, PriceEntry>;

@@ -5,7 +5,9 @@ import { RunError } from "@pulumi/pulumi/errors";
 import { AWS_REGIONS, GCP_REGIONS, cacheNodeTypeProblem, cloudSqlTierProblem, looksLikePlaceholderProject, nearest, rdsInstanceClassProblem } from "./cloudCatalog";
 import { Cloud, SIZE_NAMES, SizeName, beanstalkSizeProblems, resolveSize, sizeProblems } from "./sizing";
 
-export type NatGateways = "perAz" | "single";
+export type NatGateways = "perAz" | "single" | "none";
+/** CPU architecture of the tasks and the image build. */
+export type Architecture = "x86_64" | "arm64";
 /** What runs the container on AWS: ECS Fargate tasks, or EC2 instances managed by Elastic Beanstalk. */
 export type Platform = "fargate" | "beanstalk";
 export type Ingress = "all" | "internal" | "internal-and-cloud-load-balancing";
@@ -40,8 +42,19 @@ export interface AwsSettings {
     readonly region: string;
     /** ECS Fargate or Elastic Beanstalk. @default "fargate" */
     readonly platform: Platform;
-    /** NAT gateways: one per availability zone (resilient) or a single one (cheaper). @default "perAz" */
+    /**
+     * NAT gateways: one per availability zone (resilient), a single one (cheaper), or none: tasks
+     * then run in public subnets with public IPs, admitting only the load balancer. @default "perAz"
+     */
     readonly natGateways: NatGateways;
+    /** Availability zones the VPC spans (2 or 3; the load balancer needs 2). @default 3 with highAvailability, else 2 */
+    readonly availabilityZones: number;
+    /** CPU architecture of the tasks and image: arm64 (Graviton) is about 20% cheaper on Fargate. @default "x86_64" */
+    readonly architecture: Architecture;
+    /** Percent of the tasks above the first on Fargate Spot (0-100); only with protect false. @default 0 */
+    readonly spotShare: number;
+    /** ElastiCache nodes (1 primary plus replicas, 1-6); 2 or more fail over automatically. @default 2 with highAvailability, else 1 */
+    readonly cacheNodes: number;
     /** Seconds the load balancer drains a stopping task. @default 15 */
     readonly deregistrationDelay: number;
     /** ElastiCache node type when `cache` is `redis`. @default "cache.t4g.micro" */
@@ -144,6 +157,8 @@ export const DEFAULTS = {
     dbStorageGb: 20,
     platform: "fargate" as Platform,
     natGateways: "perAz" as NatGateways,
+    architecture: "x86_64" as Architecture,
+    spotShare: 0,
     logRetentionDays: 30,
     latencyThresholdMs: 1000,
     deregistrationDelay: 15,
@@ -179,6 +194,10 @@ export const KEYS: Readonly<Record<string, Cloud | "both">> = {
     deployments: "both",
     platform: "aws",
     natGateways: "aws",
+    availabilityZones: "aws",
+    architecture: "aws",
+    spotShare: "aws",
+    cacheNodes: "aws",
     logRetentionDays: "both",
     latencyThresholdMs: "both",
     deregistrationDelay: "aws",
@@ -278,7 +297,8 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const highAvailability = r.boolean("highAvailability", DEFAULTS.highAvailability);
     const isPublic = r.boolean("public", DEFAULTS.public);
     const databaseKind = r.oneOf("database", ["none", "postgres"] as const, DEFAULTS.database);
-    const dbStorageGb = r.integer("dbStorageGb", DEFAULTS.dbStorageGb, { min: 20, max: 16384, unit: "GB" });
+    // RDS gp3 starts at 20 GB, Cloud SQL at 10 GB.
+    const dbStorageGb = r.integer("dbStorageGb", DEFAULTS.dbStorageGb, { min: cloud === "gcp" ? 10 : 20, max: 16384, unit: "GB" });
     const cacheKind = r.oneOf("cache", ["none", "redis"] as const, DEFAULTS.cache);
     const deployments = r.deployments();
     const alarmEmail = r.email("alarmEmail");
@@ -307,11 +327,26 @@ export function parseSettings(raw: RawConfig): ParseResult {
         aws = {
             region: region ?? "",
             platform: platform ?? DEFAULTS.platform,
-            natGateways: r.oneOf("natGateways", ["perAz", "single"] as const, DEFAULTS.natGateways) ?? DEFAULTS.natGateways,
+            natGateways: r.oneOf("natGateways", ["perAz", "single", "none"] as const, DEFAULTS.natGateways) ?? DEFAULTS.natGateways,
+            // Unset, the zone and cache-node counts follow highAvailability (3 and 2, else 2 and 1).
+            availabilityZones: r.integer("availabilityZones", highAvailability === false ? 2 : 3, { min: 2, max: 3, why: "the load balancer needs subnets in at least 2 zones; the VPC is laid out for at most 3" }) ?? 2,
+            architecture: r.oneOf("architecture", ["x86_64", "arm64"] as const, DEFAULTS.architecture) ?? DEFAULTS.architecture,
+            spotShare: r.integer("spotShare", DEFAULTS.spotShare, { min: 0, max: 100, unit: "percent" }) ?? DEFAULTS.spotShare,
+            cacheNodes: r.integer("cacheNodes", highAvailability === false ? 1 : 2, { min: 1, max: 6, why: "ElastiCache allows a primary and up to 5 replicas" }) ?? 1,
             deregistrationDelay: r.integer("deregistrationDelay", DEFAULTS.deregistrationDelay, { min: 0, max: 3600, unit: "seconds" }) ?? DEFAULTS.deregistrationDelay,
             cacheNodeType: r.checked("cacheNodeType", cacheNodeTypeProblem, DEFAULTS.cacheNodeType) ?? DEFAULTS.cacheNodeType,
             ...optional("hostedZone", r.hostname("hostedZone")),
         };
+        if (aws.spotShare > 0 && protect !== false) {
+            r.problem("spotShare", aws.spotShare, "needs protect false: Spot tasks can be stopped with two minutes' notice, so it is for stacks outside production; a protected stack keeps every task on-demand");
+        }
+        if (aws.platform === "beanstalk" && (aws.architecture !== "x86_64" || aws.spotShare > 0 || aws.natGateways === "none")) {
+            const [key, value] = aws.architecture !== "x86_64" ? ["architecture", aws.architecture] : aws.spotShare > 0 ? ["spotShare", aws.spotShare] : ["natGateways", aws.natGateways];
+            r.problem(key, value, "applies to platform fargate only (Elastic Beanstalk runs x86_64 on-demand instances in private subnets)");
+        }
+        if (cloud === "gcp" && aws.architecture === "arm64") {
+            r.problem("architecture", "arm64", "cannot be arm64 on gcp: Cloud Run runs linux/amd64 images only; remove it, or use cloud aws");
+        }
         if (cloud === "aws" && aws.hostedZone !== undefined && domain === undefined) {
             r.problem("hostedZone", aws.hostedZone, "has no effect without domain; set domain too, or remove hostedZone");
         } else if (aws.hostedZone !== undefined && domain !== undefined && domain !== aws.hostedZone && !domain.endsWith(`.${aws.hostedZone}`)) {

@@ -121,7 +121,7 @@ describe("cost estimate: what it cannot price", () => {
 
     it("carries every README region, with a source and a date on every price", () => {
         for (const [id, entry] of Object.entries(PRICES) as Array<[string, PriceEntry]>) {
-            const cloud = id.startsWith("run.") || id.startsWith("sql.") || id.startsWith("redis.") || id.startsWith("gcp.") || id.startsWith("secretmanager.") || id.startsWith("artifactregistry.") ? "gcp" : "aws";
+            const cloud = id.startsWith("run.") || id.startsWith("sql.") || id.startsWith("redis.") || id.startsWith("gcp.") || id.startsWith("secretmanager.") || id.startsWith("artifactregistry.") || id.startsWith("monitoring.") || id.startsWith("logging.") ? "gcp" : "aws";
             for (const region of PRICED_REGIONS[cloud]) {
                 assert.ok(typeof entry.byRegion[region] === "number", `${id} has no price for ${region}`);
             }

@@ -37,11 +37,22 @@ export class AwsTarget extends pulumi.ComponentResource {
         const awsSettings = requireAwsSettings(settings);
 
         const repository = new EcrRepository(`${name}-registry`, { forceDelete: !settings.protect }, { parent: this });
-        const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry }, { parent: this });
+        const image = new ContainerImage(
+            `${name}-image`,
+            { repository: repository.repositoryUrl, registry: repository.registry, platform: awsSettings.architecture === "arm64" ? "linux/arm64" : "linux/amd64" },
+            { parent: this },
+        );
 
         const network = new Network(
             `${name}-network`,
-            { natGateways: awsSettings.natGateways, highAvailability: settings.highAvailability, port: settings.port, public: settings.public, https: settings.domain !== undefined },
+            {
+                natGateways: awsSettings.natGateways,
+                highAvailability: settings.highAvailability,
+                availabilityZones: awsSettings.availabilityZones,
+                port: settings.port,
+                public: settings.public,
+                https: settings.domain !== undefined,
+            },
             { parent: this },
         );
         const lb = new LoadBalancer(
@@ -92,7 +103,10 @@ export class AwsTarget extends pulumi.ComponentResource {
                 secrets: secretInputs(settings),
                 secretReferences: data.secretReferences,
                 domain: settings.domain,
-                subnetIds: network.privateSubnetIds,
+                subnetIds: network.taskSubnetIds,
+                assignPublicIp: network.taskPublicIp,
+                architecture: awsSettings.architecture,
+                spotShare: awsSettings.spotShare,
                 securityGroupId: network.taskSecurityGroupId,
                 targetGroupArn: lb.targetGroupArn,
                 loadBalancerArnSuffix: lb.arnSuffix,
@@ -178,7 +192,7 @@ export class AwsTarget extends pulumi.ComponentResource {
         if (settings.cache) {
             cache = new Cache(
                 `${name}-cache`,
-                { ...placement, nodeType: awsSettings.cacheNodeType, highAvailability: settings.highAvailability, protect: settings.protect },
+                { ...placement, nodeType: awsSettings.cacheNodeType, highAvailability: settings.highAvailability, nodes: awsSettings.cacheNodes, protect: settings.protect },
                 { parent },
             );
             Object.assign(env, { REDIS_HOST: cache.address, REDIS_PORT: String(cache.port), REDIS_TLS: "true" });

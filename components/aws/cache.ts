@@ -14,6 +14,8 @@ export interface CacheArgs {
     readonly nodeType: string;
     /** A replica in another availability zone with automatic failover. */
     readonly highAvailability: boolean;
+    /** Nodes, primary included (1-6); from 2 on, replicas in other zones take over automatically. @default 2 with highAvailability, else 1 */
+    readonly nodes?: number;
     /** Keep daily snapshots and allow a deleted secret to be recovered. */
     readonly protect: boolean;
     /** Redis engine version. @default "7.1" */
@@ -37,6 +39,10 @@ export class Cache extends pulumi.ComponentResource {
     constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:Cache", name, {}, opts);
         const port = CACHE_DEFAULTS.port;
+        const nodes = args.nodes ?? (args.highAvailability ? 2 : 1);
+        if (!Number.isInteger(nodes) || nodes < 1 || nodes > 6) {
+            throw new Error(`Cache nodes = ${nodes}: ElastiCache allows a primary and up to 5 replicas (1 to 6)`);
+        }
 
         const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: "Redis: from the app tasks only" }, { parent: this });
         new aws.vpc.SecurityGroupIngressRule(
@@ -69,9 +75,9 @@ export class Cache extends pulumi.ComponentResource {
                 autoMinorVersionUpgrade: true,
                 nodeType: args.nodeType,
                 port,
-                numCacheClusters: args.highAvailability ? 2 : 1,
-                automaticFailoverEnabled: args.highAvailability,
-                multiAzEnabled: args.highAvailability,
+                numCacheClusters: nodes,
+                automaticFailoverEnabled: nodes > 1,
+                multiAzEnabled: nodes > 1,
                 transitEncryptionEnabled: true,
                 atRestEncryptionEnabled: true,
                 authToken: tokenValue,

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceArgs } from "../serviceArgs";
 import { uniqueName } from "../naming";
+import { Architecture } from "../settings";
 import { fargateCpuUnits } from "../sizing";
 
 /** A secret the task reads by reference: ECS resolves it at start, so the value never enters the task definition. */
@@ -15,8 +16,14 @@ export interface SecretReference {
 }
 
 export interface FargateServiceArgs extends ServiceArgs {
-    /** Private subnets; tasks never get public IPs. */
+    /** Subnets the tasks run in: private ones, unless `assignPublicIp` (no NAT) puts them in public ones. */
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Give each task a public IP, so it reaches ECR, Secrets Manager and CloudWatch Logs without NAT; its security group still admits only the load balancer. @default false */
+    readonly assignPublicIp?: boolean;
+    /** CPU architecture the image is built for. @default "x86_64" */
+    readonly architecture?: Architecture;
+    /** Percent (0-100) of the tasks above the first that run on Fargate Spot. @default 0 (all on-demand) */
+    readonly spotShare?: number;
     readonly securityGroupId: pulumi.Input<string>;
     readonly targetGroupArn: pulumi.Input<string>;
     /** `app/<name>/<id>` of the balancer, for the request-count scaling metric. */
@@ -61,6 +68,21 @@ export function requestsPerTargetPerMinute(concurrency: number): number {
     return Math.round((concurrency / ASSUMED_RESPONSE_SECONDS) * 60 * REQUEST_UTILISATION);
 }
 
+/**
+ * Where the service's tasks run when some may be on Spot: the first task always
+ * on-demand (`base`), the rest split by weight. ECS accepts weights 0-1000 and
+ * a base on one provider only.
+ */
+export function capacityStrategy(spotShare: number): Array<{ capacityProvider: "FARGATE" | "FARGATE_SPOT"; base?: number; weight: number }> {
+    if (!Number.isInteger(spotShare) || spotShare < 0 || spotShare > 100) {
+        throw new Error(`spotShare = ${spotShare}: a whole percent from 0 to 100`);
+    }
+    return [
+        { capacityProvider: "FARGATE", base: 1, weight: 100 - spotShare },
+        { capacityProvider: "FARGATE_SPOT", weight: spotShare },
+    ];
+}
+
 /** Task definition family: the stack's identity, in the characters ECS allows. */
 export function taskFamily(project: string, stack: string): string {
     return uniqueName([project, stack], 255);
@@ -87,6 +109,12 @@ export class FargateService extends pulumi.ComponentResource {
             { parent: this },
         );
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: logRetentionDays }, { parent: this });
+        const spotShare = args.spotShare ?? 0;
+        // Spot needs the cluster to offer both Fargate capacity providers; a service with a strategy names no launch type.
+        const capacity =
+            spotShare > 0
+                ? new aws.ecs.ClusterCapacityProviders(`${name}-capacity`, { clusterName: cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] }, { parent: this })
+                : undefined;
 
         const secrets = this.createSecrets(name, args);
         const { executionRole, taskRole } = this.createRoles(name, args, secrets, logGroup);
@@ -97,10 +125,10 @@ export class FargateService extends pulumi.ComponentResource {
             {
                 cluster: cluster.arn,
                 taskDefinition: taskDefinition.arn,
-                launchType: "FARGATE",
+                ...(capacity ? { capacityProviderStrategies: capacityStrategy(spotShare) } : { launchType: "FARGATE" }),
                 platformVersion: "LATEST",
                 desiredCount: args.minInstances,
-                networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+                networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroupId], assignPublicIp: args.assignPublicIp ?? false },
                 loadBalancers: [{ targetGroupArn: args.targetGroupArn, containerName: CONTAINER_NAME, containerPort: args.port }],
                 healthCheckGracePeriodSeconds: healthCheckGracePeriod,
                 // Never below the running count during a rollout; a failing release rolls back on its own.
@@ -115,7 +143,7 @@ export class FargateService extends pulumi.ComponentResource {
                 waitForSteadyState: true,
             },
             // Autoscaling owns the running count after creation; a deploy must not reset it to the minimum.
-            { parent: this, dependsOn: [args.listener], ignoreChanges: ["desiredCount"] },
+            { parent: this, dependsOn: [args.listener, ...(capacity ? [capacity] : [])], ignoreChanges: ["desiredCount"] },
         );
 
         this.createAutoscaling(name, args, cluster, service);
@@ -286,7 +314,7 @@ export class FargateService extends pulumi.ComponentResource {
                 family: taskFamily(pulumi.getProject(), pulumi.getStack()),
                 requiresCompatibilities: ["FARGATE"],
                 networkMode: "awsvpc",
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture === "arm64" ? "ARM64" : "X86_64" },
                 cpu: String(fargateCpuUnits(args.cpu)),
                 memory: String(args.memory),
                 executionRoleArn: executionRole.arn,

@@ -6,10 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { NatGateways } from "../settings";
 
 export interface NetworkArgs {
-    /** NAT gateways: one per availability zone (an AZ outage leaves the others online) or a single one (cheaper). */
+    /**
+     * NAT gateways: one per availability zone (an AZ outage leaves the others online), a single one (cheaper),
+     * or none: tasks then sit in the public subnets with public IPs and the data tier in isolated subnets.
+     */
     readonly natGateways: NatGateways;
-    /** Spread over three availability zones instead of two. */
+    /** Spread over three availability zones instead of two, unless `availabilityZones` says otherwise. */
     readonly highAvailability: boolean;
+    /** Availability zones to spread over: 2 or 3. @default 3 with highAvailability, else 2 */
+    readonly availabilityZones?: number;
     /** Port the container listens on; the only port the load balancer may reach tasks on. */
     readonly port: number;
     /** The load balancer faces the internet; otherwise only this VPC may reach it. */
@@ -23,13 +28,22 @@ export interface NetworkArgs {
 /** The VPC's address range; the internal load balancer admits only this. */
 export const VPC_CIDR = "10.0.0.0/16";
 const ANYWHERE_V4 = "0.0.0.0/0";
+const NAT_STRATEGY: Record<NatGateways, awsx.NatGatewayStrategy> = {
+    perAz: awsx.NatGatewayStrategy.OnePerAz,
+    single: awsx.NatGatewayStrategy.Single,
+    none: awsx.NatGatewayStrategy.None,
+};
 
 export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     /** Subnets with a route to the internet gateway: public load balancers only. */
     readonly publicSubnetIds: pulumi.Output<string[]>;
-    /** Subnets behind NAT: tasks, internal load balancers, the data tier. */
+    /** Subnets with no route in from the internet: internal load balancers and the data tier (isolated ones without NAT). */
     readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** Where tasks run: the private subnets, or the public ones when there is no NAT. */
+    readonly taskSubnetIds: pulumi.Output<string[]>;
+    /** Tasks need a public IP to reach ECR, Secrets Manager and CloudWatch Logs when there is no NAT. */
+    readonly taskPublicIp: boolean;
     readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
     /** The group every task wears; the data tier admits only this group. */
     readonly taskSecurityGroupId: pulumi.Output<string>;
@@ -43,8 +57,10 @@ export class Network extends pulumi.ComponentResource {
             `${name}-vpc`,
             {
                 cidrBlock: VPC_CIDR,
-                numberOfAvailabilityZones: args.highAvailability ? 3 : 2,
-                natGateways: { strategy: args.natGateways === "perAz" ? awsx.NatGatewayStrategy.OnePerAz : awsx.NatGatewayStrategy.Single },
+                numberOfAvailabilityZones: args.availabilityZones ?? (args.highAvailability ? 3 : 2),
+                natGateways: { strategy: NAT_STRATEGY[args.natGateways] },
+                // Without NAT a private subnet would have no way out: the data tier, which needs none, gets isolated subnets.
+                ...(args.natGateways === "none" ? { subnetSpecs: [{ type: awsx.SubnetType.Public }, { type: awsx.SubnetType.Isolated }] } : {}),
                 enableDnsHostnames: true,
                 enableDnsSupport: true,
             },
@@ -81,22 +97,25 @@ export class Network extends pulumi.ComponentResource {
             { securityGroupId: taskSg.id, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, referencedSecurityGroupId: lbSg.id, description: "From the load balancer" },
             { parent: this },
         );
-        // Tasks pull images, read secrets and ship logs through NAT, and may call external APIs.
+        // Tasks pull images, read secrets and ship logs through NAT (or their public IP without NAT), and may call external APIs.
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-task-out`,
-            { securityGroupId: taskSg.id, ipProtocol: "-1", cidrIpv4: ANYWHERE_V4, description: "Outbound via NAT" },
+            { securityGroupId: taskSg.id, ipProtocol: "-1", cidrIpv4: ANYWHERE_V4, description: args.natGateways === "none" ? "Outbound via the internet gateway" : "Outbound via NAT" },
             { parent: this },
         );
 
         this.vpcId = vpc.vpcId;
         this.publicSubnetIds = vpc.publicSubnetIds;
-        this.privateSubnetIds = vpc.privateSubnetIds;
+        this.privateSubnetIds = args.natGateways === "none" ? vpc.isolatedSubnetIds : vpc.privateSubnetIds;
+        this.taskPublicIp = args.natGateways === "none";
+        this.taskSubnetIds = this.taskPublicIp ? vpc.publicSubnetIds : vpc.privateSubnetIds;
         this.loadBalancerSecurityGroupId = lbSg.id;
         this.taskSecurityGroupId = taskSg.id;
         this.registerOutputs({
             vpcId: this.vpcId,
             publicSubnetIds: this.publicSubnetIds,
             privateSubnetIds: this.privateSubnetIds,
+            taskSubnetIds: this.taskSubnetIds,
             loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId,
             taskSecurityGroupId: this.taskSecurityGroupId,
         });

@@ -6,7 +6,9 @@ export const AWS_COMPUTED: ComputedTable = {
         vpcId: true,
         publicSubnetIds: (n) => [computed(n, "publicSubnetIds[0]"), computed(n, "publicSubnetIds[1]")],
         privateSubnetIds: (n) => [computed(n, "privateSubnetIds[0]"), computed(n, "privateSubnetIds[1]")],
-        isolatedSubnetIds: () => [],
+        // Isolated subnets exist only when the program asks for them (natGateways none).
+        isolatedSubnetIds: (n, i) =>
+            JSON.stringify(i.subnetSpecs ?? []).includes("Isolated") ? [computed(n, "isolatedSubnetIds[0]"), computed(n, "isolatedSubnetIds[1]")] : [],
     },
     "aws:ec2/vpc:Vpc": { cidrBlock: () => "10.0.0.0/16" },
     "aws:ec2/securityGroup:SecurityGroup": {},
