@@ -114,6 +114,7 @@ describe("AWS Elastic Beanstalk target", () => {
 
         it("reports enhanced health from /healthz", async () => {
             const o = options(await render("prod", ...PLAIN));
+            assert.deepStrictEqual(o["aws:elasticbeanstalk:environment"], { EnvironmentType: "LoadBalanced", LoadBalancerType: "application", ServiceRole: computed("app-beanstalk-service-role", "name") });
             assert.strictEqual(o["aws:elasticbeanstalk:healthreporting:system"].SystemType, "enhanced");
             assert.strictEqual(o["aws:elasticbeanstalk:application"]["Application Healthcheck URL"], "/healthz");
             assert.strictEqual(o["aws:elasticbeanstalk:environment:process:default"].HealthCheckPath, "/healthz");
@@ -125,7 +126,7 @@ describe("AWS Elastic Beanstalk target", () => {
             assert.strictEqual(o["aws:elasticbeanstalk:command"].DeploymentPolicy, "Immutable");
             assert.strictEqual(o["aws:elasticbeanstalk:command"].IgnoreHealthCheck, "false");
             assert.strictEqual(o["aws:autoscaling:updatepolicy:rollingupdate"].RollingUpdateType, "Immutable");
-            assert.deepStrictEqual(o["aws:elasticbeanstalk:managedactions"], { ManagedActionsEnabled: "true", PreferredStartTime: "Sun:03:00", ServiceRoleForManagedUpdates: computed("app-beanstalk-service-role", "arn") });
+            assert.deepStrictEqual(o["aws:elasticbeanstalk:managedactions"], { ManagedActionsEnabled: "true", PreferredStartTime: "Sun:03:00", ServiceRoleForManagedUpdates: computed("app-beanstalk-service-role", "name") });
             assert.deepStrictEqual(o["aws:elasticbeanstalk:managedactions:platformupdate"], { UpdateLevel: "minor", InstanceRefreshEnabled: "true" });
         });
 

@@ -31,6 +31,8 @@ export class BeanstalkApplication extends pulumi.ComponentResource {
     readonly bucketArn: pulumi.Output<string>;
     /** The role Beanstalk assumes for health, managed updates and version pruning. */
     readonly serviceRoleArn: pulumi.Output<string>;
+    /** Its name: the form the environment's ServiceRole options document. */
+    readonly serviceRoleName: pulumi.Output<string>;
 
     constructor(name: string, args: BeanstalkApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:BeanstalkApplication", name, {}, opts);
@@ -57,7 +59,8 @@ export class BeanstalkApplication extends pulumi.ComponentResource {
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.serviceRoleArn = serviceRole.arn;
-        this.registerOutputs({ name: this.name, bucketName: this.bucketName, bucketArn: this.bucketArn, serviceRoleArn: this.serviceRoleArn });
+        this.serviceRoleName = serviceRole.name;
+        this.registerOutputs({ name: this.name, bucketName: this.bucketName, bucketArn: this.bucketArn, serviceRoleArn: this.serviceRoleArn, serviceRoleName: this.serviceRoleName });
     }
 
     private createBucket(name: string, forceDestroy: boolean): aws.s3.Bucket {

@@ -24,8 +24,8 @@ export interface BeanstalkEnvironmentArgs extends ServiceArgs {
     readonly applicationName: string;
     /** The version label to run. */
     readonly versionLabel: pulumi.Input<string>;
-    /** Beanstalk's service role (health, managed updates). */
-    readonly serviceRoleArn: pulumi.Input<string>;
+    /** Beanstalk's service role (health, managed updates), by name. */
+    readonly serviceRoleName: pulumi.Input<string>;
     /** EC2 instance type (`beanstalkInstanceType` of the size). */
     readonly instanceType: string;
     readonly vpcId: pulumi.Input<string>;
@@ -109,7 +109,7 @@ export function environmentSettings({ args, instanceProfileName, secretValues }:
     };
     const health = "/healthz";
 
-    set("aws:elasticbeanstalk:environment", { EnvironmentType: "LoadBalanced", LoadBalancerType: "application", ServiceRole: args.serviceRoleArn });
+    set("aws:elasticbeanstalk:environment", { EnvironmentType: "LoadBalanced", LoadBalancerType: "application", ServiceRole: args.serviceRoleName });
     // Network: instances in private subnets without public IPs, the balancer where `public` puts it.
     set("aws:ec2:vpc", {
         VPCId: args.vpcId,
@@ -159,12 +159,7 @@ export function environmentSettings({ args, instanceProfileName, secretValues }:
         DeregistrationTimeout: String(args.deregistrationDelay),
     });
     set("aws:elasticbeanstalk:application", { "Application Healthcheck URL": health });
-    set("aws:elasticbeanstalk:healthreporting:system", {
-        SystemType: "enhanced",
-        EnhancedHealthAuthEnabled: "true",
-        // EnvironmentHealth feeds the unhealthy alarm.
-        ConfigDocument: JSON.stringify({ Version: 1, CloudWatchMetrics: { Environment: { EnvironmentHealth: 60 }, Instance: {} }, Rules: {} }),
-    });
+    set("aws:elasticbeanstalk:healthreporting:system", { SystemType: "enhanced", EnhancedHealthAuthEnabled: "true" });
     if (args.certificateArn !== undefined) {
         set("aws:elbv2:listener:443", {
             ListenerEnabled: "true",
@@ -188,7 +183,7 @@ export function environmentSettings({ args, instanceProfileName, secretValues }:
     set("aws:elasticbeanstalk:managedactions", {
         ManagedActionsEnabled: "true",
         PreferredStartTime: args.updateWindow ?? BEANSTALK_DEFAULTS.updateWindow,
-        ServiceRoleForManagedUpdates: args.serviceRoleArn,
+        ServiceRoleForManagedUpdates: args.serviceRoleName,
     });
     set("aws:elasticbeanstalk:managedactions:platformupdate", { UpdateLevel: "minor", InstanceRefreshEnabled: "true" });
 

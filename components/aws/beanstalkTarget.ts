@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage, checkBuildContext } from "../containerImage";
+import { pullRepositoryArn } from "../imageRef";
 import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
 import { beanstalkInstanceType } from "../sizing";
@@ -30,7 +31,9 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
 
     constructor(name: string, args: BeanstalkTargetArgs, opts?: pulumi.ComponentResourceOptions) {
-        checkBuildContext();
+        if (args.settings.image === undefined) {
+            checkBuildContext(); // before anything is declared; a prebuilt image needs no build context
+        }
         const settings = args.settings;
         const awsSettings = requireBeanstalkSettings(settings);
         const instanceType = beanstalkInstanceType(settings);
@@ -40,7 +43,7 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
         super("flask-multicloud:aws:BeanstalkTarget", name, {}, opts);
 
         const repository = new EcrRepository(`${name}-registry`, { forceDelete: !settings.protect }, { parent: this });
-        const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry }, { parent: this });
+        const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry, prebuilt: settings.image }, { parent: this });
 
         const network = new Network(
             `${name}-network`,
@@ -89,14 +92,14 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
                 application: application.name,
                 applicationName: beanstalkApplicationName(pulumi.getProject(), pulumi.getStack()),
                 versionLabel: version.label,
-                serviceRoleArn: application.serviceRoleArn,
+                serviceRoleName: application.serviceRoleName,
                 instanceType,
                 vpcId: network.vpcId,
                 instanceSubnetIds: network.privateSubnetIds,
                 loadBalancerSubnetIds: settings.public ? network.publicSubnetIds : network.privateSubnetIds,
                 loadBalancerSecurityGroupId: network.loadBalancerSecurityGroupId,
                 instanceSecurityGroupId: network.taskSecurityGroupId,
-                repositoryArn: repository.arn,
+                repositoryArn: pullRepositoryArn(settings.image, repository.arn),
                 bundleBucketArn: application.bucketArn,
                 logRetentionDays: settings.logRetentionDays,
                 deregistrationDelay: awsSettings.deregistrationDelay,
