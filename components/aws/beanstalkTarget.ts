@@ -4,7 +4,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage, checkBuildContext } from "../containerImage";
-import { pullRepositoryArn } from "../imageRef";
 import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
 import { beanstalkInstanceType } from "../sizing";
@@ -31,9 +30,7 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
 
     constructor(name: string, args: BeanstalkTargetArgs, opts?: pulumi.ComponentResourceOptions) {
-        if (args.settings.image === undefined) {
-            checkBuildContext(); // before anything is declared; a prebuilt image needs no build context
-        }
+        checkBuildContext();
         const settings = args.settings;
         const awsSettings = requireBeanstalkSettings(settings);
         const instanceType = beanstalkInstanceType(settings);
@@ -43,7 +40,7 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
         super("flask-multicloud:aws:BeanstalkTarget", name, {}, opts);
 
         const repository = new EcrRepository(`${name}-registry`, { forceDelete: !settings.protect }, { parent: this });
-        const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry, prebuilt: settings.image }, { parent: this });
+        const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry }, { parent: this });
 
         const network = new Network(
             `${name}-network`,
@@ -99,7 +96,7 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
                 loadBalancerSubnetIds: settings.public ? network.publicSubnetIds : network.privateSubnetIds,
                 loadBalancerSecurityGroupId: network.loadBalancerSecurityGroupId,
                 instanceSecurityGroupId: network.taskSecurityGroupId,
-                repositoryArn: pullRepositoryArn(settings.image, repository.arn),
+                repositoryArn: repository.arn,
                 bundleBucketArn: application.bucketArn,
                 logRetentionDays: settings.logRetentionDays,
                 deregistrationDelay: awsSettings.deregistrationDelay,
