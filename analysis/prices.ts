@@ -8,7 +8,8 @@
 // update `byRegion`, set `checked` to the day, and set `seen` to the page the
 // figure was read on (or remove it: the estimate then marks the price as not
 // verified). A region missing from `byRegion` is reported as not priced, never
-// as $0. Then run `npm test` (tests/cost.test.ts recomputes the README totals).
+// as $0. Then run `npm test`: tests/cost.test.ts and tests/costLevers.test.ts recompute figures the README quotes
+// (What it costs); update the README where they change.
 
 /** The regions the table covers: every region the README names. */
 export const PRICED_REGIONS = { aws: ["us-east-1", "eu-west-1"], gcp: ["europe-west1", "us-central1"] } as const;
