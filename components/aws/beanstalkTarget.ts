@@ -47,6 +47,7 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
             {
                 natGateways: awsSettings.natGateways,
                 highAvailability: settings.highAvailability,
+                availabilityZones: awsSettings.availabilityZones,
                 port: BEANSTALK_INSTANCE_PORT,
                 public: settings.public,
                 https: settings.domain !== undefined,
