@@ -25,7 +25,14 @@ export interface ContainerImageArgs {
     readonly context?: string;
     /** Target platform: Fargate x86 and Cloud Run both run linux/amd64. @default "linux/amd64" */
     readonly platform?: string;
+    /**
+     * A digest-pinned image built elsewhere (`repo@sha256:...`, the `image`
+     * setting): nothing is built or pushed, and this is what targets deploy.
+     * @default none (build the context)
+     */
+    readonly prebuilt?: string;
 }
+
 
 /** The version a build context is at, from git where possible. */
 export interface SourceVersion {
@@ -118,8 +125,17 @@ export class ContainerImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: ContainerImageArgs, opts?: pulumi.ComponentResourceOptions) {
         const context = args.context ?? DEFAULT_CONTEXT;
-        checkBuildContext(context);
+        if (args.prebuilt === undefined) {
+            checkBuildContext(context);
+        }
         super("flask-multicloud:index:ContainerImage", name, {}, opts);
+        if (args.prebuilt !== undefined) {
+            // Built once elsewhere (CI, or the stack that ran it first): deploy exactly that digest.
+            this.tag = args.prebuilt.split("@")[0];
+            this.ref = pulumi.output(args.prebuilt);
+            this.registerOutputs({ ref: this.ref, tag: this.tag });
+            return;
+        }
         const version = cachedSourceVersion(context);
         this.tag = version.tag;
 

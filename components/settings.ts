@@ -3,9 +3,13 @@
 // input is reported all at once, before any resource is declared.
 import { RunError } from "@pulumi/pulumi/errors";
 import { AWS_REGIONS, GCP_REGIONS, cacheNodeTypeProblem, cloudSqlTierProblem, looksLikePlaceholderProject, nearest, rdsInstanceClassProblem } from "./cloudCatalog";
+import { imageRefProblem } from "./imageRef";
+import { ProcessSettings, ScheduleSettings, parseProcesses, parseSchedules } from "./processSettings";
 import { Cloud, SIZE_NAMES, SizeName, beanstalkSizeProblems, resolveSize, sizeProblems } from "./sizing";
 
 export type NatGateways = "perAz" | "single" | "none";
+/** ElastiCache engines the cache may run. */
+export type CacheEngine = "redis" | "valkey";
 /** CPU architecture of the tasks and the image build. */
 export type Architecture = "x86_64" | "arm64";
 /** What runs the container on AWS: ECS Fargate tasks, or EC2 instances managed by Elastic Beanstalk. */
@@ -59,6 +63,8 @@ export interface AwsSettings {
     readonly deregistrationDelay: number;
     /** ElastiCache node type when `cache` is `redis`. @default "cache.t4g.micro" */
     readonly cacheNodeType: string;
+    /** ElastiCache engine: Redis OSS, or Valkey (Redis-compatible, nodes about 20% cheaper). @default "redis" */
+    readonly cacheEngine: CacheEngine;
     /** Route 53 public hosted zone for `domain`. @default the domain's parent (example.com for app.example.com) */
     readonly hostedZone?: string;
 }
@@ -132,10 +138,16 @@ export interface Settings {
     readonly deployments?: DeploymentsSettings;
     /** Address alerts are emailed to, on either cloud (an SNS subscription or a Cloud Monitoring channel). @default none */
     readonly alarmEmail?: string;
+    /** A digest-pinned image built elsewhere (`repo@sha256:...`): deployed as is, nothing is built. @default none (build app/) */
+    readonly image?: string;
     /** p95 request latency, milliseconds, above which the latency alert fires. @default 1000 */
     readonly latencyThresholdMs: number;
     /** Days logs are kept: CloudWatch and the access-log bucket on AWS, a Cloud Logging bucket on Google Cloud. @default 30 */
     readonly logRetentionDays: number;
+    /** Sizing and scaling of the Procfile's workers, by process type; a worker without an entry gets DEFAULTS.process. @default {} */
+    readonly processes: Readonly<Record<string, ProcessSettings>>;
+    /** Jobs run on a cron (UTC) on the app's image, by name. @default {} */
+    readonly schedules: Readonly<Record<string, ScheduleSettings>>;
     readonly aws?: AwsSettings;
     readonly gcp?: GcpSettings;
 }
@@ -163,11 +175,15 @@ export const DEFAULTS = {
     latencyThresholdMs: 1000,
     deregistrationDelay: 15,
     cacheNodeType: "cache.t4g.micro",
+    cacheEngine: "redis" as CacheEngine,
     ingress: "all" as Ingress,
     cpuAlwaysAllocated: false,
     requestTimeout: 60,
     cacheMemoryGb: 1,
     branch: "main",
+    /** A worker process without a `processes` entry; also the size of scheduled jobs and the release task. */
+    process: { size: "small" as SizeName, minInstances: 1, maxInstances: 2 },
+    scheduleTimeoutSeconds: 600,
 } as const;
 
 /** Project keys and the cloud they apply to ("both" for every cloud). */
@@ -202,12 +218,16 @@ export const KEYS: Readonly<Record<string, Cloud | "both">> = {
     latencyThresholdMs: "both",
     deregistrationDelay: "aws",
     alarmEmail: "both",
+    image: "both",
     hostedZone: "aws",
     cacheNodeType: "aws",
+    cacheEngine: "aws",
     ingress: "gcp",
     cpuAlwaysAllocated: "gcp",
     requestTimeout: "gcp",
     cacheMemoryGb: "gcp",
+    processes: "both",
+    schedules: "both",
 };
 
 /** Provider keys the program reads. */
@@ -301,7 +321,10 @@ export function parseSettings(raw: RawConfig): ParseResult {
     const dbStorageGb = r.integer("dbStorageGb", DEFAULTS.dbStorageGb, { min: cloud === "gcp" ? 10 : 20, max: 16384, unit: "GB" });
     const cacheKind = r.oneOf("cache", ["none", "redis"] as const, DEFAULTS.cache);
     const deployments = r.deployments();
+    const processes = r.entries("processes", (obj) => parseProcesses(obj, cloud, DEFAULTS.process));
+    const schedules = r.entries("schedules", (obj) => parseSchedules(obj, DEFAULTS.scheduleTimeoutSeconds));
     const alarmEmail = r.email("alarmEmail");
+    const image = r.optionalChecked("image", imageRefProblem);
     const latencyThresholdMs = r.integer("latencyThresholdMs", DEFAULTS.latencyThresholdMs, { min: 10, max: 600000 });
     const logRetentionDays = r.integerIn("logRetentionDays", LOG_RETENTION_DAYS, DEFAULTS.logRetentionDays);
     if (cloud === "gcp" && logRetentionDays !== undefined && logRetentionDays > GCP_LOG_RETENTION_MAX) {
@@ -335,6 +358,7 @@ export function parseSettings(raw: RawConfig): ParseResult {
             cacheNodes: r.integer("cacheNodes", highAvailability === false ? 1 : 2, { min: 1, max: 6, why: "ElastiCache allows a primary and up to 5 replicas" }) ?? 1,
             deregistrationDelay: r.integer("deregistrationDelay", DEFAULTS.deregistrationDelay, { min: 0, max: 3600, unit: "seconds" }) ?? DEFAULTS.deregistrationDelay,
             cacheNodeType: r.checked("cacheNodeType", cacheNodeTypeProblem, DEFAULTS.cacheNodeType) ?? DEFAULTS.cacheNodeType,
+            cacheEngine: r.oneOf("cacheEngine", ["redis", "valkey"] as const, DEFAULTS.cacheEngine) ?? DEFAULTS.cacheEngine,
             ...optional("hostedZone", r.hostname("hostedZone")),
         };
         if (aws.spotShare > 0 && protect !== false) {
@@ -423,7 +447,10 @@ export function parseSettings(raw: RawConfig): ParseResult {
         ...optional("database", database),
         ...(cacheKind === "redis" ? { cache: { engine: "redis" as const } } : {}),
         ...optional("deployments", deployments),
+        processes,
+        schedules,
         ...optional("alarmEmail", alarmEmail),
+        ...optional("image", image),
         latencyThresholdMs: latencyThresholdMs!,
         logRetentionDays: logRetentionDays!,
         ...optional("aws", aws),
@@ -512,6 +539,12 @@ class Reader {
             return undefined;
         }
         return n;
+    }
+
+    /** An optional value checked by `problemOf`; undefined when unset. */
+    optionalChecked(key: string, problemOf: (value: string) => string | undefined): string | undefined {
+        const v = this.get(key);
+        return v === undefined ? undefined : this.checked(key, problemOf, v);
     }
 
     /** A value checked by `problemOf`, which says what is wrong or returns undefined. */
@@ -685,6 +718,13 @@ class Reader {
             out[name] = new Redacted(value);
         }
         return out;
+    }
+
+    /** A map setting whose entries `parse` checks (processes, schedules); {} when unset. */
+    entries<T>(key: string, parse: (obj: Record<string, unknown>) => { value: Readonly<Record<string, T>>; problems: readonly Problem[] }): Readonly<Record<string, T>> {
+        const { value, problems } = parse(this.object(key) ?? {});
+        this.problems.push(...problems);
+        return value;
     }
 
     deployments(): DeploymentsSettings | undefined {

@@ -33,7 +33,7 @@ function plan(...args: string[]): Promise<PlanRun> {
             execFile(
                 process.execPath,
                 ["-r", "sucrase/register/ts", "scripts/plan.ts", ...args],
-                { cwd: ROOT, encoding: "utf8", timeout: 60_000, env: { ...process.env, [STACK_DIR_ENV]: FIXTURES_DIR } },
+                { cwd: ROOT, encoding: "utf8", timeout: 180_000, env: { ...process.env, [STACK_DIR_ENV]: FIXTURES_DIR } },
                 (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
             );
         });

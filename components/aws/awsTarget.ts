@@ -2,7 +2,9 @@
 // data tier -> Fargate service -> alarms -> outputs. Each step is one component.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerImage, checkBuildContext } from "../containerImage";
+import { ContainerImage, DEFAULT_CONTEXT, checkBuildContext } from "../containerImage";
+import { planProcesses, readProcfile } from "../procfile";
+import { pullRepositoryArn } from "../imageRef";
 import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
 import { Alarms } from "./alarms";
@@ -10,6 +12,7 @@ import { Cache } from "./cache";
 import { Dashboard } from "./dashboard";
 import { Database } from "./database";
 import { EcrRepository } from "./ecrRepository";
+import { EcsProcesses } from "./ecsProcesses";
 import { FargateService, SecretReference } from "./fargateService";
 import { LoadBalancer, hostedZoneName } from "./loadBalancer";
 import { Network } from "./network";
@@ -31,7 +34,11 @@ export class AwsTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
 
     constructor(name: string, args: AwsTargetArgs, opts?: pulumi.ComponentResourceOptions) {
-        checkBuildContext();
+        if (args.settings.image === undefined) {
+            checkBuildContext(); // before anything is declared; a prebuilt image needs no build context
+        }
+        // The Procfile and the processes/schedules settings fail here, before any resource.
+        const processPlan = planProcesses(readProcfile(DEFAULT_CONTEXT, args.settings.image === undefined), args.settings);
         super("flask-multicloud:aws:AwsTarget", name, {}, opts);
         const settings = args.settings;
         const awsSettings = requireAwsSettings(settings);
@@ -39,7 +46,7 @@ export class AwsTarget extends pulumi.ComponentResource {
         const repository = new EcrRepository(`${name}-registry`, { forceDelete: !settings.protect }, { parent: this });
         const image = new ContainerImage(
             `${name}-image`,
-            { repository: repository.repositoryUrl, registry: repository.registry, platform: awsSettings.architecture === "arm64" ? "linux/arm64" : "linux/amd64" },
+            { repository: repository.repositoryUrl, registry: repository.registry, prebuilt: settings.image, platform: awsSettings.architecture === "arm64" ? "linux/arm64" : "linux/amd64" },
             { parent: this },
         );
 
@@ -93,6 +100,8 @@ export class AwsTarget extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // The web service's new revision waits for the release step, which runs on the service's cluster and roles.
+        const [releaseGate, resolveReleaseGate] = processPlan.release ? pulumi.deferredOutput<string>() : [undefined, undefined];
         const service = new FargateService(
             `${name}-service`,
             {
@@ -112,12 +121,21 @@ export class AwsTarget extends pulumi.ComponentResource {
                 loadBalancerArnSuffix: lb.arnSuffix,
                 targetGroupArnSuffix: lb.targetGroupArnSuffix,
                 listener: lb.forwardingListener,
-                repositoryArn: repository.arn,
+                repositoryArn: pullRepositoryArn(settings.image, repository.arn),
                 logRetentionDays: settings.logRetentionDays,
                 deploymentAlarmNames: alarms.deploymentAlarmNames,
+                releaseGate,
             },
             { parent: this },
         );
+        const processes = new EcsProcesses(
+            `${name}-processes`,
+            { plan: processPlan, foundation: service.foundation, image: image.ref, cpuTarget: settings.cpuTarget, alarmTopicArn: alarms.topicArn },
+            { parent: this },
+        );
+        if (resolveReleaseGate && processes.releaseTaskArn) {
+            resolveReleaseGate(processes.releaseTaskArn);
+        }
         resolveClusterName(service.clusterName);
         resolveServiceName(service.serviceName);
 
@@ -144,6 +162,8 @@ export class AwsTarget extends pulumi.ComponentResource {
             ...(data.cache ? { cacheEndpoint: data.cache.address } : {}),
             extra: {
                 dashboardUrl: dashboard.url,
+                // Where CI pushes an image it built, for the image setting.
+                imageRepository: repository.repositoryUrl,
                 clusterName: service.clusterName,
                 logGroup: service.logGroupName,
                 loadBalancerDnsName: lb.dnsName,
@@ -192,7 +212,7 @@ export class AwsTarget extends pulumi.ComponentResource {
         if (settings.cache) {
             cache = new Cache(
                 `${name}-cache`,
-                { ...placement, nodeType: awsSettings.cacheNodeType, highAvailability: settings.highAvailability, nodes: awsSettings.cacheNodes, protect: settings.protect },
+                { ...placement, nodeType: awsSettings.cacheNodeType, engine: awsSettings.cacheEngine, highAvailability: settings.highAvailability, nodes: awsSettings.cacheNodes, protect: settings.protect },
                 { parent },
             );
             Object.assign(env, { REDIS_HOST: cache.address, REDIS_PORT: String(cache.port), REDIS_TLS: "true" });

@@ -4,9 +4,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage, checkBuildContext } from "../containerImage";
+import { pullRepositoryArn } from "../imageRef";
 import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
 import { beanstalkInstanceType } from "../sizing";
+import { AccessLogs } from "./accessLogs";
 import { ALARM_DEFAULTS, Alarms } from "./alarms";
 import { AwsTarget, endpointNote } from "./awsTarget";
 import { BeanstalkApplication, beanstalkApplicationName } from "./beanstalkApplication";
@@ -30,7 +32,9 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
 
     constructor(name: string, args: BeanstalkTargetArgs, opts?: pulumi.ComponentResourceOptions) {
-        checkBuildContext();
+        if (args.settings.image === undefined) {
+            checkBuildContext(); // before anything is declared; a prebuilt image needs no build context
+        }
         const settings = args.settings;
         const awsSettings = requireBeanstalkSettings(settings);
         const instanceType = beanstalkInstanceType(settings);
@@ -40,7 +44,7 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
         super("flask-multicloud:aws:BeanstalkTarget", name, {}, opts);
 
         const repository = new EcrRepository(`${name}-registry`, { forceDelete: !settings.protect }, { parent: this });
-        const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry }, { parent: this });
+        const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry, prebuilt: settings.image }, { parent: this });
 
         const network = new Network(
             `${name}-network`,
@@ -77,6 +81,8 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
             : undefined;
         const certificateArn = settings.domain && zone ? validatedCertificate(name, settings.domain, zone.zoneId, this) : undefined;
 
+        // The same access-log bucket as Fargate's balancer; its policy's bucket name makes the environment wait for the grant.
+        const accessLogs = new AccessLogs(`${name}-access-logs`, { retentionDays: settings.logRetentionDays, protect: settings.protect }, { parent: this });
         const environment = new BeanstalkEnvironment(
             `${name}-web`,
             {
@@ -97,11 +103,12 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
                 loadBalancerSubnetIds: settings.public ? network.publicSubnetIds : network.privateSubnetIds,
                 loadBalancerSecurityGroupId: network.loadBalancerSecurityGroupId,
                 instanceSecurityGroupId: network.taskSecurityGroupId,
-                repositoryArn: repository.arn,
+                repositoryArn: pullRepositoryArn(settings.image, repository.arn),
                 bundleBucketArn: application.bucketArn,
                 logRetentionDays: settings.logRetentionDays,
                 deregistrationDelay: awsSettings.deregistrationDelay,
                 certificateArn,
+                accessLogsBucket: accessLogs.policy.bucket,
             },
             { parent: this },
         );

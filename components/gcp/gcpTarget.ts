@@ -34,7 +34,9 @@ export class GcpTarget extends pulumi.ComponentResource {
     readonly outputs: TargetOutputs;
 
     constructor(name: string, args: GcpTargetArgs, opts?: pulumi.ComponentResourceOptions) {
-        checkBuildContext();
+        if (args.settings.image === undefined) {
+            checkBuildContext(); // before anything is declared; a prebuilt image needs no build context
+        }
         super("flask-multicloud:gcp:GcpTarget", name, {}, opts);
         const s = args.settings;
         if (s.gcp === undefined) {
@@ -52,7 +54,7 @@ export class GcpTarget extends pulumi.ComponentResource {
         );
 
         const registry = new ArtifactRepository(`${name}-registry`, { project, region, apis, repositoryId: uniqueId(stackId, 63) }, { parent: this });
-        const image = new ContainerImage(`${name}-image`, { repository: registry.imageRepository, registry: registry.registry }, { parent: this });
+        const image = new ContainerImage(`${name}-image`, { repository: registry.imageRepository, registry: registry.registry, prebuilt: s.image }, { parent: this });
 
         const identity = new ServiceIdentity(
             `${name}-identity`,
