@@ -35,6 +35,9 @@ export const MONITORING_VIOLATIONS: Record<string, ResourceView[]> = {
     "gcp-log-bucket-retention": [res("gcp:logging/projectBucketConfig:ProjectBucketConfig", "x", { bucketId: "b", retentionDays: 3653 })],
     "gcp-log-sink-name": [res("gcp:logging/projectSink:ProjectSink", "x", { name: long(101) })],
     "gcp-log-exclusion-name": [res("gcp:logging/projectExclusion:ProjectExclusion", "x", { name: "shop/logs" })],
+    "aws-s3-bucket-policy-size": [res("aws:s3/bucketPolicy:BucketPolicy", "x", { policy: JSON.stringify({ Statement: [{ Resource: long(20500) }] }) })],
+    "aws-s3-encryption-algorithm": [res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "x", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "SSE-S3" } }] })],
+    "gcp-log-sink-destination": [res("gcp:logging/projectSink:ProjectSink", "x", { name: "s", destination: "logging.googleapis.com/buckets/shop-logs" })],
     "gcp-uptime-check-timing": [res("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "x", { period: "120s", timeout: "90s" })],
 };
 

@@ -239,4 +239,52 @@ export const MONITORING_RULES: readonly ResourceRule[] = [
     numberRule({ id: "gcp-log-bucket-retention", types: ["gcp:logging/projectBucketConfig:ProjectBucketConfig"], source: LOG_BUCKETS, property: "retentionDays", min: 1, max: 3650 }),
     nameRule({ id: "gcp-log-sink-name", types: ["gcp:logging/projectSink:ProjectSink"], source: "https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.sinks", property: "name", max: 100, pattern: LOGGING_ID, allowed: LOGGING_ID_WORDS }),
     nameRule({ id: "gcp-log-exclusion-name", types: ["gcp:logging/projectExclusion:ProjectExclusion"], source: "https://cloud.google.com/logging/docs/reference/v2/rest/v2/projects.exclusions", property: "name", max: 100, pattern: LOGGING_ID, allowed: LOGGING_ID_WORDS }),
+
+    {
+        // Bucket policies: at most 20 KB.
+        id: "aws-s3-bucket-policy-size",
+        types: ["aws:s3/bucketPolicy:BucketPolicy"],
+        source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html",
+        check(r) {
+            const policy = r.inputs.policy;
+            if (typeof policy !== "string" || !known(policy)) {
+                return [];
+            }
+            const bytes = Buffer.byteLength(policy, "utf8");
+            return bytes > 20480 ? [{ property: "policy", value: `${bytes} bytes`, message: "a bucket policy may be at most 20 KB" }] : [];
+        },
+    },
+    {
+        // Default encryption: AES256 (SSE-S3), aws:kms or aws:kms:dsse. ELB access logs accept only SSE-S3, which is what the stack uses.
+        id: "aws-s3-encryption-algorithm",
+        types: ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"],
+        source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html",
+        check(r) {
+            const rules = r.inputs.rules;
+            if (!Array.isArray(rules)) {
+                return [];
+            }
+            return (rules as Array<{ applyServerSideEncryptionByDefault?: { sseAlgorithm?: unknown } }>)
+                .map((rule) => rule.applyServerSideEncryptionByDefault?.sseAlgorithm)
+                .filter((alg) => typeof alg === "string" && !["AES256", "aws:kms", "aws:kms:dsse"].includes(alg))
+                .map((alg) => ({ property: "rules[].applyServerSideEncryptionByDefault.sseAlgorithm", value: alg, message: "must be AES256, aws:kms or aws:kms:dsse" }));
+        },
+    },
+    {
+        // Sink destinations name a service and resource: a log bucket is logging.googleapis.com/projects/P/locations/L/buckets/B.
+        id: "gcp-log-sink-destination",
+        types: ["gcp:logging/projectSink:ProjectSink"],
+        source: "https://cloud.google.com/logging/docs/export/configure_export_v2#dest-path",
+        check(r) {
+            const d = r.inputs.destination;
+            if (typeof d !== "string" || !d.startsWith("logging.googleapis.com/")) {
+                return [];
+            }
+            const rest = d.slice("logging.googleapis.com/".length);
+            // A computed bucket name is still checked for the prefix; only a known one for the full shape.
+            return !known(rest) || /^projects\/[^/]+\/locations\/[^/]+\/buckets\/[^/]+$/.test(rest)
+                ? []
+                : [{ property: "destination", value: d, message: "a log bucket destination is logging.googleapis.com/projects/<project>/locations/<location>/buckets/<bucket>" }];
+        },
+    },
 ];
