@@ -431,6 +431,23 @@ def measure_condition(condition, deps, configs, paths, duration, connections, ro
 # --- report ------------------------------------------------------------------
 
 
+def target_line(rows):
+    """The aim set for this service under the delay: at least 3x the reference's
+    requests/s on GET /api/users, no errors, and at most a third of its p99."""
+    ours = med(rows, "delayed", OURS, "/api/users", "rps")
+    ref = med(rows, "delayed", REFERENCE, "/api/users", "rps")
+    our_p99 = med(rows, "delayed", OURS, "/api/users", "p99_ms")
+    ref_p99 = med(rows, "delayed", REFERENCE, "/api/users", "p99_ms")
+    errors = errors_sum(rows, "delayed", OURS, "/api/users")
+    checks = [
+        (f"at least 3x the reference's requests/s ({ours / ref:.2f}x)", ours >= 3 * ref),
+        (f"no errors ({errors})", errors == 0),
+        (f"p99 at most a third of the reference's ({our_p99:.1f} vs {ref_p99:.1f} ms, {our_p99 / ref_p99:.2f})",
+         our_p99 * 3 <= ref_p99),
+    ]
+    return "Aim under the delay: " + "; ".join(f"{text}: {'met' if ok else '**not met**'}" for text, ok in checks) + "."
+
+
 def versions():
     from importlib import metadata
 
@@ -562,6 +579,8 @@ def write_report(path, args, startup, rows, rtt, netem, proxy_priority, load_bef
         f"this service **{o_users:.0f} req/s**, reference {b_users:.0f} req/s, **{o_users / b_users:.2f}x**; "
         f"errors {errors_sum(rows, 'delayed', OURS, '/api/users')} and "
         f"{errors_sum(rows, 'delayed', REFERENCE, '/api/users')}.",
+        "",
+        target_line(rows),
         "",
         "### How the delay is made, and why this much",
         "",

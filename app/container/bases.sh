@@ -33,7 +33,9 @@ current() { [ "$(docker image inspect -f '{{ index .Config.Labels "standin.recip
 
 # debian_tree SUITE ROOT [PACKAGE,...]: `mmdebstrap --variant=minbase` into ROOT
 # from this machine's Debian mirror (the URIs of its deb822 sources), with
-# apt set up the same way inside, and the official slim images' dpkg excludes.
+# apt set up the same way inside (its docker-* settings too: as in the official
+# images, apt keeps no downloaded .deb files), and the official slim images'
+# dpkg excludes.
 debian_tree() {
   local suite="$1" root="$2" include="${3:-}" mirror security
   command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (apt-get install mmdebstrap)"
@@ -63,6 +65,7 @@ SOURCES
     --customize-hook='rm -f "$1"/etc/apt/sources.list; mkdir -p "$1"/etc/apt/sources.list.d' \
     --customize-hook="upload $WORK/$suite.sources /etc/apt/sources.list.d/debian.sources" \
     --customize-hook='echo "Acquire::Check-Valid-Until \"false\";" > "$1"/etc/apt/apt.conf.d/99check-valid-until' \
+    --customize-hook='for f in /etc/apt/apt.conf.d/docker-*; do [ -e "$f" ] && cp "$f" "$1/etc/apt/apt.conf.d/"; done; true' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' \
     "$suite" "$root" "$WORK/$suite.sources" >"$WORK/mmdebstrap.log" 2>&1 \
     || { tail -n 30 "$WORK/mmdebstrap.log" >&2; die "mmdebstrap $suite failed (log above)"; }
