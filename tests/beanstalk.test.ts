@@ -93,12 +93,12 @@ describe("AWS Elastic Beanstalk target", () => {
         it("keeps bundles in an encrypted, private, TLS-only bucket", async () => {
             const r = await render("prod", ...PLAIN);
             const bucket = computed("app-beanstalk-versions", "id");
-            assert.strictEqual(r.one("aws:s3/bucket:Bucket").inputs.forceDestroy, false, "prod is protected");
-            const sse = r.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs as { bucket: string; rules: Array<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }> };
+            assert.strictEqual(r.one("aws:s3/bucket:Bucket", "app-beanstalk-versions").inputs.forceDestroy, false, "prod is protected");
+            const sse = r.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "app-beanstalk-versions-encryption").inputs as { bucket: string; rules: Array<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }> };
             assert.deepStrictEqual([sse.bucket, sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm], [bucket, "AES256"]);
-            const block = r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+            const block = r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "app-beanstalk-versions-private").inputs;
             assert.deepStrictEqual(block, { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-            const policy = parseJson<{ Statement: Array<Record<string, unknown>> }>(r.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
+            const policy = parseJson<{ Statement: Array<Record<string, unknown>> }>(r.one("aws:s3/bucketPolicy:BucketPolicy", "app-beanstalk-versions-tls-only").inputs.policy);
             assert.deepStrictEqual(policy.Statement[0].Effect, "Deny");
             assert.deepStrictEqual(policy.Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
         });
@@ -154,6 +154,14 @@ describe("AWS Elastic Beanstalk target", () => {
                 ELBScheme: "public",
                 AssociatePublicIpAddress: "false",
             });
+        });
+
+        it("writes the load balancer's access logs to the stack's access-log bucket", async () => {
+            const r = await render("prod", ...PLAIN);
+            const lb = options(r)["aws:elbv2:loadbalancer"];
+            assert.strictEqual(lb.AccessLogsS3Enabled, "true");
+            assert.strictEqual(lb.AccessLogsS3Bucket, r.one("aws:s3/bucketPolicy:BucketPolicy", "app-access-logs-policy").inputs.bucket);
+            assert.deepStrictEqual([lb.SecurityGroups, lb.ManagedSecurityGroup], [computed("app-network-lb-sg", "id"), computed("app-network-lb-sg", "id")]);
         });
 
         it("streams logs to CloudWatch for logRetentionDays", async () => {

@@ -44,6 +44,8 @@ export interface BeanstalkEnvironmentArgs extends ServiceArgs {
     readonly logRetentionDays: number;
     /** Seconds the balancer drains a stopping instance (the `deregistrationDelay` setting). */
     readonly deregistrationDelay: number;
+    /** Bucket the load balancer writes access logs to (an `AccessLogs` bucket). @default none */
+    readonly accessLogsBucket?: pulumi.Input<string>;
     /** The validated ACM certificate for `domain`: an HTTPS listener. @default none (HTTP only) */
     readonly certificateArn?: pulumi.Input<string>;
     /** Secrets other components created (database, cache), by environment name. @default {} */
@@ -146,6 +148,7 @@ export function environmentSettings({ args, instanceProfileName, secretValues }:
         SecurityGroups: args.loadBalancerSecurityGroupId,
         ManagedSecurityGroup: args.loadBalancerSecurityGroupId,
         IdleTimeout: String(BEANSTALK_DEFAULTS.idleTimeout),
+        ...(args.accessLogsBucket !== undefined ? { AccessLogsS3Enabled: "true", AccessLogsS3Bucket: args.accessLogsBucket } : {}),
     });
     set("aws:elasticbeanstalk:environment:process:default", {
         Port: String(BEANSTALK_INSTANCE_PORT),
