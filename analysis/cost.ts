@@ -260,12 +260,13 @@ const PRICERS: Record<string, Pricer> = {
     },
     "aws:elasticache/replicationGroup:ReplicationGroup": (r, ctx) => {
         const nodeType = String(r.inputs.nodeType);
-        const id = `elasticache.${nodeType}` as PriceId;
+        const valkey = r.inputs.engine === "valkey";
+        const id = `elasticache.${valkey ? "valkey." : ""}${nodeType}` as PriceId;
         if (!(id in PRICES)) {
-            throw new MissingPrice(`ElastiCache node type ${nodeType} is not in the table`);
+            throw new MissingPrice(`ElastiCache node type ${nodeType}${valkey ? " (Valkey)" : ""} is not in the table`);
         }
         const n = num(r.inputs.numCacheClusters, 1);
-        return [{ what: `ElastiCache ${nodeType} x ${n}`, kind: "fixed", usd: n * ctx.p(id) * H, basis: `${n} x ${per(id, ctx)} x ${H} h`, prices: [id] }];
+        return [{ what: `ElastiCache ${valkey ? "Valkey " : ""}${nodeType} x ${n}`, kind: "fixed", usd: n * ctx.p(id) * H, basis: `${n} x ${per(id, ctx)} x ${H} h`, prices: [id] }];
     },
     "aws:secretsmanager/secret:Secret": (_r, ctx) => [{ what: "Secrets Manager secret", kind: "fixed", usd: ctx.p("secretsmanager.secret"), basis: `1 x ${per("secretsmanager.secret", ctx)}`, prices: ["secretsmanager.secret"] }],
     "aws:cloudwatch/metricAlarm:MetricAlarm": (_r, ctx) => [{ what: "CloudWatch alarm", kind: "fixed", usd: ctx.p("cloudwatch.alarm"), basis: `1 x ${per("cloudwatch.alarm", ctx)}`, prices: ["cloudwatch.alarm"] }],

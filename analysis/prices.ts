@@ -91,6 +91,10 @@ export const PRICES = {
     "elasticache.cache.t4g.micro": { unit: "node-hour", source: ELASTICACHE, checked: CHECKED, byRegion: { "us-east-1": 0.016, "eu-west-1": 0.018 } },
     "elasticache.cache.t4g.small": { unit: "node-hour", source: ELASTICACHE, checked: CHECKED, byRegion: { "us-east-1": 0.032, "eu-west-1": 0.036 } },
     "elasticache.cache.t4g.medium": { unit: "node-hour", source: ELASTICACHE, checked: CHECKED, byRegion: { "us-east-1": 0.065, "eu-west-1": 0.073 } },
+    // Valkey nodes list at 20% below Redis OSS nodes of the same type (AWS, October 2024).
+    "elasticache.valkey.cache.t4g.micro": { unit: "node-hour (Valkey)", source: ELASTICACHE, checked: CHECKED, byRegion: { "us-east-1": 0.0128, "eu-west-1": 0.0144 } },
+    "elasticache.valkey.cache.t4g.small": { unit: "node-hour (Valkey)", source: ELASTICACHE, checked: CHECKED, byRegion: { "us-east-1": 0.0256, "eu-west-1": 0.0288 } },
+    "elasticache.valkey.cache.t4g.medium": { unit: "node-hour (Valkey)", source: ELASTICACHE, checked: CHECKED, byRegion: { "us-east-1": 0.052, "eu-west-1": 0.0584 } },
     "secretsmanager.secret": { unit: "secret-month", source: "https://aws.amazon.com/secrets-manager/pricing/", checked: CHECKED, seen: "https://hivebook.wiki/wiki/aws-secrets-manager-rotated-secrets-dynamic-db-credentials-kms", byRegion: both(0.4), freeTier: "30-day trial per secret" },
     "cloudwatch.alarm": { unit: "standard alarm-month", source: "https://aws.amazon.com/cloudwatch/pricing/", checked: CHECKED, byRegion: both(0.1), freeTier: "10 alarms a month" },
     "cloudwatch.logs.gb": { unit: "GB ingested", source: "https://aws.amazon.com/cloudwatch/pricing/", checked: CHECKED, byRegion: { "us-east-1": 0.5, "eu-west-1": 0.57 }, freeTier: "5 GB of log data a month" },

@@ -18,11 +18,13 @@ export interface CacheArgs {
     readonly nodes?: number;
     /** Keep daily snapshots and allow a deleted secret to be recovered. */
     readonly protect: boolean;
-    /** Redis engine version. @default "7.1" */
+    /** Redis OSS, or Valkey (Redis-compatible: the same protocol, AUTH and TLS; nodes about 20% cheaper). @default "redis" */
+    readonly engine?: "redis" | "valkey";
+    /** Engine version. @default "7.1" for redis, "8.0" for valkey */
     readonly engineVersion?: string;
 }
 
-export const CACHE_DEFAULTS = { engineVersion: "7.1", port: 6379, snapshotRetentionDays: 7 } as const;
+export const CACHE_DEFAULTS = { engineVersion: "7.1", valkeyEngineVersion: "8.0", port: 6379, snapshotRetentionDays: 7 } as const;
 
 /** The special characters ElastiCache accepts in an AUTH token. */
 export const AUTH_TOKEN_SPECIALS = "!&#$^<>-";
@@ -70,8 +72,8 @@ export class Cache extends pulumi.ComponentResource {
             `${name}-redis`,
             {
                 description: `Redis for ${pulumi.getProject()}/${pulumi.getStack()}`,
-                engine: "redis",
-                engineVersion: args.engineVersion ?? CACHE_DEFAULTS.engineVersion,
+                engine: args.engine ?? "redis",
+                engineVersion: args.engineVersion ?? (args.engine === "valkey" ? CACHE_DEFAULTS.valkeyEngineVersion : CACHE_DEFAULTS.engineVersion),
                 autoMinorVersionUpgrade: true,
                 nodeType: args.nodeType,
                 port,
