@@ -87,7 +87,8 @@ export async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        // On a pipe stdout is written asynchronously: exit once it has drained, or a long --json is cut at 64 KiB.
+        (code) => process.stdout.write("", () => process.exit(code)),
         (e: unknown) => {
             process.stderr.write(`plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
             process.exit(3);
