@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { PreflightError, preflight } from "../analysis/preflight";
 import { RULES } from "../analysis/rules";
 import { formatProblems, parseSettings } from "../components/settings";
+import { PROCFILE_ENV } from "../components/procfile";
 import { STACK_DIR_ENV, readRawConfig } from "../components/stackConfig";
 import { mocks } from "./mocks";
 
@@ -51,6 +52,8 @@ export interface RenderOptions {
     readonly stackName?: string;
     /** The project name to render under. @default Pulumi.yaml's `name` */
     readonly project?: string;
+    /** The Procfile to read instead of the build context's (tests keep their own). @default `<root>/app/Procfile` */
+    readonly procfile?: string;
     /** The apply-time rules to check. @default every rule in analysis/rules */
     readonly rules?: Parameters<typeof preflight>[1];
 }
@@ -265,6 +268,10 @@ export async function renderStack(opts: RenderOptions): Promise<Render> {
     const cwd = process.cwd();
     const stackDirBefore = process.env[STACK_DIR_ENV];
     process.env[STACK_DIR_ENV] = path.resolve(stackDir);
+    const procfileBefore = process.env[PROCFILE_ENV];
+    if (opts.procfile !== undefined) {
+        process.env[PROCFILE_ENV] = path.resolve(opts.procfile);
+    }
     process.chdir(root);
     try {
         const { settings, warnings } = parseSettings(readRawConfig(project, stackName));
@@ -293,6 +300,11 @@ export async function renderStack(opts: RenderOptions): Promise<Render> {
             delete process.env[STACK_DIR_ENV];
         } else {
             process.env[STACK_DIR_ENV] = stackDirBefore;
+        }
+        if (procfileBefore === undefined) {
+            delete process.env[PROCFILE_ENV];
+        } else {
+            process.env[PROCFILE_ENV] = procfileBefore;
         }
     }
 }
@@ -360,6 +372,10 @@ function captureRegistrations(): { list(): RenderedResource[] } {
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
         const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+        if (typeof inputs.__provider === "string") {
+            // A dynamic resource's serialized provider: kilobytes of generated code, not a setting anyone reviews.
+            inputs.__provider = "<dynamic provider code>";
+        }
         original(req, (err, resp) => {
             if (resp) {
                 const urn = resp.getUrn();

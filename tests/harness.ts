@@ -78,8 +78,30 @@ export function render(stack: string, ...overrides: string[]): Promise<Rendered>
 }
 
 /** Render options for a fixture stack. */
-export function fixture(stack: string, overrides: readonly string[] = []): { stack: string; overrides: readonly string[]; stackDir: string; project: string } {
-    return { stack, overrides, stackDir: FIXTURES_DIR, project: FIXTURE_PROJECT };
+export function fixture(stack: string, overrides: readonly string[] = [], procfile = PROCFILES.web): { stack: string; overrides: readonly string[]; stackDir: string; project: string; procfile: string } {
+    return { stack, overrides, stackDir: FIXTURES_DIR, project: FIXTURE_PROJECT, procfile };
+}
+
+/**
+ * The tests' Procfiles: `web` only (what every fixture render uses), and the
+ * example app's web, release and worker (tests/processes*.test.ts).
+ */
+export const PROCFILES = {
+    web: path.join(FIXTURES_DIR, "Procfile.web"),
+    all: path.join(FIXTURES_DIR, "Procfile.all"),
+} as const;
+
+const procfileCache = new Map<string, Promise<Rendered>>();
+
+/** As `render`, with one of the tests' Procfiles instead of the web-only one. */
+export function renderProcfile(procfile: string, stack: string, ...overrides: string[]): Promise<Rendered> {
+    const key = JSON.stringify([procfile, stack, overrides]);
+    let r = procfileCache.get(key);
+    if (!r) {
+        r = renderStack(fixture(stack, overrides, procfile)).then((x) => new Rendered(x));
+        procfileCache.set(key, r);
+    }
+    return r;
 }
 
 /** Renders and expects invalid settings; returns the error. */

@@ -52,7 +52,7 @@ const ownRenders = new Map<string, Promise<Render>>();
 describe("stack files", () => {
     it("Pulumi.yaml declares every setting with a type and description, except the maps Pulumi cannot type", () => {
         const project = parseYaml(fs.readFileSync("Pulumi.yaml", "utf8")) as { config: Record<string, { type?: string; description?: string }> };
-        const maps = ["env", "secrets", "deployments"];
+        const maps = ["env", "secrets", "deployments", "processes", "schedules"];
         assert.deepStrictEqual(Object.keys(project.config).sort(), Object.keys(KEYS).filter((k) => !maps.includes(k)).sort());
         for (const [key, decl] of Object.entries(project.config)) {
             assert.ok(["string", "integer", "boolean"].includes(decl.type ?? ""), `${key} has a Pulumi config type`);

@@ -43,6 +43,33 @@ export interface FargateServiceArgs extends ServiceArgs {
     readonly stopTimeout?: number;
     /** CloudWatch alarms that fail a deployment and roll it back when one fires during it. @default none (the circuit breaker only) */
     readonly deploymentAlarmNames?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * A value that is known only once the release step has succeeded (its task
+     * ARN): the service's new task definition waits for it, so a failed
+     * release leaves the service on its previous revision. @default none
+     */
+    readonly releaseGate?: pulumi.Input<string>;
+}
+
+/**
+ * What every task on the service's image shares: cluster, roles, logs, network
+ * and the web container, for the workers, scheduled jobs and release task
+ * (components/aws/processTaskDefinition.ts) to reuse instead of copying.
+ */
+export interface TaskFoundation {
+    readonly clusterArn: pulumi.Output<string>;
+    readonly clusterName: pulumi.Output<string>;
+    /** May pull the image, read exactly the stack's secrets and write the log group. */
+    readonly executionRoleArn: pulumi.Output<string>;
+    /** The app's own permissions (none). */
+    readonly taskRoleArn: pulumi.Output<string>;
+    readonly logGroupName: pulumi.Output<string>;
+    /** The web container, secrets by reference; a process's container is this with its own command. */
+    readonly container: Readonly<Record<string, unknown>>;
+    readonly architecture: Architecture;
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly assignPublicIp: boolean;
 }
 
 export const FARGATE_DEFAULTS = { healthCheckGracePeriod: 60, stopTimeout: 30 } as const;
@@ -83,6 +110,28 @@ export function capacityStrategy(spotShare: number): Array<{ capacityProvider: "
     ];
 }
 
+/** Scale out after a minute, in after five: a new task takes about a minute to serve. Seconds. */
+export const SCALING_COOLDOWNS = { scaleOutCooldown: 60, scaleInCooldown: 300 } as const;
+
+/** Target tracking on the service's average CPU (`${name}-scale-cpu`), shared by the web service and the workers. */
+export function scaleOnCpu(name: string, target: aws.appautoscaling.Target, cpuTarget: number, parent: pulumi.Resource): aws.appautoscaling.Policy {
+    return new aws.appautoscaling.Policy(
+        `${name}-scale-cpu`,
+        {
+            policyType: "TargetTrackingScaling",
+            serviceNamespace: target.serviceNamespace,
+            scalableDimension: target.scalableDimension,
+            resourceId: target.resourceId,
+            targetTrackingScalingPolicyConfiguration: {
+                predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+                targetValue: cpuTarget,
+                ...SCALING_COOLDOWNS,
+            },
+        },
+        { parent },
+    );
+}
+
 /** Task definition family: the stack's identity, in the characters ECS allows. */
 export function taskFamily(project: string, stack: string): string {
     return uniqueName([project, stack], 255);
@@ -93,6 +142,7 @@ export class FargateService extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly logGroupName: pulumi.Output<string>;
     readonly taskDefinitionArn: pulumi.Output<string>;
+    readonly foundation: TaskFoundation;
 
     constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:FargateService", name, {}, opts);
@@ -118,13 +168,25 @@ export class FargateService extends pulumi.ComponentResource {
 
         const secrets = this.createSecrets(name, args);
         const { executionRole, taskRole } = this.createRoles(name, args, secrets, logGroup);
-        const taskDefinition = this.createTaskDefinition(name, args, secrets, logGroup, executionRole, taskRole, stopTimeout);
+        const { taskDefinition, container } = this.createTaskDefinition(name, args, secrets, logGroup, executionRole, taskRole, stopTimeout);
+        this.foundation = {
+            clusterArn: cluster.arn,
+            clusterName: cluster.name,
+            executionRoleArn: executionRole.arn,
+            taskRoleArn: taskRole.arn,
+            logGroupName: logGroup.name,
+            container,
+            architecture: args.architecture ?? "x86_64",
+            subnetIds: args.subnetIds,
+            securityGroupId: args.securityGroupId,
+            assignPublicIp: args.assignPublicIp ?? false,
+        };
 
         const service = new aws.ecs.Service(
             `${name}-service`,
             {
                 cluster: cluster.arn,
-                taskDefinition: taskDefinition.arn,
+                taskDefinition: args.releaseGate ? pulumi.all([taskDefinition.arn, args.releaseGate]).apply(([arn]) => arn) : taskDefinition.arn,
                 ...(capacity ? { capacityProviderStrategies: capacityStrategy(spotShare) } : { launchType: "FARGATE" }),
                 platformVersion: "LATEST",
                 desiredCount: args.minInstances,
@@ -265,7 +327,7 @@ export class FargateService extends pulumi.ComponentResource {
         executionRole: aws.iam.Role,
         taskRole: aws.iam.Role,
         stopTimeout: number,
-    ): aws.ecs.TaskDefinition {
+    ): { taskDefinition: aws.ecs.TaskDefinition; container: Record<string, unknown> } {
         const region = aws.getRegionOutput({}, { parent: this }).region;
         const env: Record<string, pulumi.Input<string>> = { ...args.env, PORT: String(args.port) };
         const healthUrl = `http://127.0.0.1:${args.port}/healthz`;
@@ -308,7 +370,7 @@ export class FargateService extends pulumi.ComponentResource {
             stopTimeout,
         };
 
-        return new aws.ecs.TaskDefinition(
+        const taskDefinition = new aws.ecs.TaskDefinition(
             `${name}-task`,
             {
                 family: taskFamily(pulumi.getProject(), pulumi.getStack()),
@@ -325,6 +387,7 @@ export class FargateService extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        return { taskDefinition, container };
     }
 
     /** Target tracking on CPU and on requests per task: out in a minute, in over five. */
@@ -340,22 +403,7 @@ export class FargateService extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const cooldowns = { scaleOutCooldown: 60, scaleInCooldown: 300 };
-        new aws.appautoscaling.Policy(
-            `${name}-scale-cpu`,
-            {
-                policyType: "TargetTrackingScaling",
-                serviceNamespace: target.serviceNamespace,
-                scalableDimension: target.scalableDimension,
-                resourceId: target.resourceId,
-                targetTrackingScalingPolicyConfiguration: {
-                    predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-                    targetValue: args.cpuTarget,
-                    ...cooldowns,
-                },
-            },
-            { parent: this },
-        );
+        scaleOnCpu(name, target, args.cpuTarget, this);
         // With two target-tracking policies ECS scales out when either asks and in only when both agree.
         new aws.appautoscaling.Policy(
             `${name}-scale-requests`,
@@ -370,7 +418,7 @@ export class FargateService extends pulumi.ComponentResource {
                         resourceLabel: pulumi.interpolate`${args.loadBalancerArnSuffix}/${args.targetGroupArnSuffix}`,
                     },
                     targetValue: requestsPerTargetPerMinute(args.concurrency),
-                    ...cooldowns,
+                    ...SCALING_COOLDOWNS,
                 },
             },
             { parent: this },

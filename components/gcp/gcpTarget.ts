@@ -4,7 +4,8 @@
 // the service runs as its own account, which can read this stack's secrets
 // and nothing else; public invocation only when `public` says so.
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerImage, checkBuildContext } from "../containerImage";
+import { ContainerImage, DEFAULT_CONTEXT, checkBuildContext } from "../containerImage";
+import { planProcesses, readProcfile } from "../procfile";
 import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { GcpSettings, Settings } from "../settings";
 import { ArtifactRepository } from "./artifactRepository";
@@ -19,6 +20,7 @@ import { PrivateNetwork } from "./network";
 import { ProjectApis, requiredApis } from "./projectApis";
 import { ServiceIdentity } from "./serviceIdentity";
 import { ServiceLogs } from "./serviceLogs";
+import { RunProcesses } from "./runProcesses";
 import { ServiceSecrets } from "./serviceSecrets";
 
 export interface GcpTargetArgs {
@@ -37,6 +39,8 @@ export class GcpTarget extends pulumi.ComponentResource {
         if (args.settings.image === undefined) {
             checkBuildContext(); // before anything is declared; a prebuilt image needs no build context
         }
+        // The Procfile and the processes/schedules settings fail here, before any resource.
+        const processPlan = planProcesses(readProcfile(DEFAULT_CONTEXT, args.settings.image === undefined), args.settings);
         super("flask-multicloud:gcp:GcpTarget", name, {}, opts);
         const s = args.settings;
         if (s.gcp === undefined) {
@@ -49,7 +53,7 @@ export class GcpTarget extends pulumi.ComponentResource {
 
         const apis = new ProjectApis(
             `${name}-apis`,
-            { project, apis: requiredApis({ network: needsNetwork, database: s.database !== undefined, cache: s.cache !== undefined }) },
+            { project, apis: requiredApis({ network: needsNetwork, database: s.database !== undefined, cache: s.cache !== undefined, schedules: processPlan.schedules.length > 0 }) },
             { parent: this },
         );
 
@@ -129,6 +133,28 @@ export class GcpTarget extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Release, workers and scheduled jobs on the web's image, account, environment, secrets and VPC.
+        const processes = new RunProcesses(
+            `${name}-processes`,
+            {
+                plan: processPlan,
+                stackId,
+                context: {
+                    project,
+                    region,
+                    apis,
+                    image: image.ref,
+                    serviceAccount: identity.email,
+                    env,
+                    secrets: secrets.refs,
+                    vpc: network ? { network: network.network.id, subnetwork: network.subnet.id } : undefined,
+                    waitFor: [...secrets.grants, ...(database ? [database.user] : [])],
+                    protect: s.protect,
+                },
+            },
+            { parent: this },
+        );
+
         const runServiceName = uniqueId(stackId, 49);
         const service = new CloudRunService(
             `${name}-run`,
@@ -147,7 +173,8 @@ export class GcpTarget extends pulumi.ComponentResource {
                 requestTimeout: gcp.requestTimeout,
                 vpc: network ? { network: network.network.id, subnetwork: network.subnet.id } : undefined,
                 // A revision that cannot read its secrets or log in never becomes ready.
-                waitFor: [...secrets.grants, ...(database ? [database.user] : [])],
+                // The release job is ready only once the release succeeded: a failed one stops the rollout here.
+                waitFor: [...secrets.grants, ...(database ? [database.user] : []), ...(processes.releaseJob ? [processes.releaseJob] : [])],
             },
             { parent: this },
         );

@@ -14,7 +14,8 @@ export type ProjectApi =
     | "compute.googleapis.com"
     | "servicenetworking.googleapis.com"
     | "sqladmin.googleapis.com"
-    | "redis.googleapis.com";
+    | "redis.googleapis.com"
+    | "cloudscheduler.googleapis.com";
 
 /** What the stack uses decides which APIs it enables; nothing else is turned on. */
 export interface ApiNeeds {
@@ -22,6 +23,8 @@ export interface ApiNeeds {
     readonly network: boolean;
     readonly database: boolean;
     readonly cache: boolean;
+    /** Scheduled jobs, run by Cloud Scheduler. @default false */
+    readonly schedules?: boolean;
 }
 
 /** The APIs a stack with these needs calls; pure, so tests can read the table. */
@@ -43,6 +46,9 @@ export function requiredApis(needs: ApiNeeds): ProjectApi[] {
     }
     if (needs.cache) {
         apis.push("redis.googleapis.com");
+    }
+    if (needs.schedules) {
+        apis.push("cloudscheduler.googleapis.com");
     }
     return apis;
 }

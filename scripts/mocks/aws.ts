@@ -15,6 +15,9 @@ export const AWS_COMPUTED: ComputedTable = {
     "aws:ecr/repository:Repository": { repositoryUrl: true, registryId: () => MOCK_ACCOUNT_ID },
     "aws:ecs/cluster:Cluster": {},
     "aws:ecs/taskDefinition:TaskDefinition": { revision: () => 1, arnWithoutRevision: true },
+    "aws:sqs/queue:Queue": { url: true },
+    // The release run's outputs exist only once the task has exited 0 (components/aws/releaseTask.ts).
+    "pulumi-nodejs:dynamic/ecs:ReleaseRun": { taskArn: true, exitCode: () => 0 },
     "aws:lb/loadBalancer:LoadBalancer": { dnsName: true, zoneId: true, arnSuffix: true },
     "aws:lb/targetGroup:TargetGroup": { arnSuffix: true },
     "aws:acm/certificate:Certificate": {
