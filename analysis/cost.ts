@@ -27,6 +27,10 @@ export interface UsageAssumptions {
     readonly backupGb: number;
     /** Objects kept in storage buckets (load balancer access logs), GB. @default 1 */
     readonly bucketGb: number;
+    /** Runs of each scheduled job, and of the release task (one per deploy). @default 30 */
+    readonly jobRuns: number;
+    /** How long one job or release run takes, seconds. @default 60 */
+    readonly jobSeconds: number;
 }
 
 export const DEFAULT_USAGE: UsageAssumptions = {
@@ -39,6 +43,8 @@ export const DEFAULT_USAGE: UsageAssumptions = {
     imageGb: 0.7,
     backupGb: 1,
     bucketGb: 1,
+    jobRuns: 30,
+    jobSeconds: 60,
 };
 
 export type CostKind = "fixed" | "usage";
@@ -132,6 +138,7 @@ const FREE_TYPES = new Set([
     "gcp:sql/database:Database",
     "gcp:sql/user:User",
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    "gcp:cloudrunv2/jobIamMember:JobIamMember",
     "gcp:cloudrun/domainMapping:DomainMapping",
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
     "gcp:monitoring/dashboard:Dashboard",
@@ -305,6 +312,59 @@ const PRICERS: Record<string, Pricer> = {
         }
         return charges;
     },
+    "gcp:cloudrunv2/workerPool:WorkerPool": (r, ctx) => {
+        const template = (r.inputs.template ?? {}) as { containers?: Array<{ resources?: { limits?: { cpu?: unknown; memory?: unknown } } }> };
+        const { vcpu, gib } = cloudRunSize(template.containers?.[0]?.resources?.limits);
+        const n = num((r.inputs.scaling as { manualInstanceCount?: unknown } | undefined)?.manualInstanceCount, 1);
+        // Worker pools have no requests to bill by: their instances run, and bill, all month at the instance-based rates.
+        return [
+            {
+                what: `Cloud Run worker pool instances (${n})`,
+                kind: "fixed",
+                usd: n * SECONDS_PER_MONTH * (vcpu * ctx.p("run.instance.vcpu") + gib * ctx.p("run.instance.gib")),
+                basis: `${n} x ${SECONDS_PER_MONTH} s x (${vcpu} vCPU x ${per("run.instance.vcpu", ctx)} + ${gib} GiB x ${per("run.instance.gib", ctx)})`,
+                prices: ["run.instance.vcpu", "run.instance.gib"],
+            },
+        ];
+    },
+    "gcp:cloudrunv2/job:Job": (r, ctx) => {
+        const template = (r.inputs.template ?? {}) as { taskCount?: unknown; template?: { containers?: Array<{ resources?: { limits?: { cpu?: unknown; memory?: unknown } } }> } };
+        const { vcpu, gib } = cloudRunSize(template.template?.containers?.[0]?.resources?.limits);
+        const seconds = ctx.usage.jobRuns * num(template.taskCount, 1) * ctx.usage.jobSeconds;
+        return [
+            {
+                what: "Cloud Run job executions",
+                kind: "usage",
+                usd: seconds * (vcpu * ctx.p("run.instance.vcpu") + gib * ctx.p("run.instance.gib")),
+                basis: `${seconds} s x (${vcpu} vCPU x ${per("run.instance.vcpu", ctx)} + ${gib} GiB x ${per("run.instance.gib", ctx)})`,
+                usage: `${ctx.usage.jobRuns} runs a month of ${ctx.usage.jobSeconds} s`,
+                prices: ["run.instance.vcpu", "run.instance.gib"],
+            },
+        ];
+    },
+    "gcp:cloudscheduler/job:Job": (_r, ctx) => [{ what: "Cloud Scheduler job", kind: "fixed", usd: ctx.p("cloudscheduler.job"), basis: `1 x ${per("cloudscheduler.job", ctx)}`, prices: ["cloudscheduler.job"] }],
+    "aws:sqs/queue:Queue": (_r, ctx) => {
+        const requests = ctx.usage.jobRuns * 10;
+        return [{ what: "SQS requests", kind: "usage", usd: (requests / 1e6) * ctx.p("sqs.requests"), basis: `${requests / 1e6} M x ${per("sqs.requests", ctx)}`, usage: `${requests} requests a month (a dead-letter queue mostly polled by nobody)`, prices: ["sqs.requests"] }];
+    },
+    "aws:scheduler/schedule:Schedule": (r, ctx) => {
+        const charges: Charge[] = [
+            {
+                what: "EventBridge Scheduler invocations",
+                kind: "usage",
+                usd: (ctx.usage.jobRuns / 1e6) * ctx.p("scheduler.invocations"),
+                basis: `${ctx.usage.jobRuns / 1e6} M x ${per("scheduler.invocations", ctx)}`,
+                usage: `${ctx.usage.jobRuns} runs a month`,
+                prices: ["scheduler.invocations"],
+            },
+        ];
+        const ecs = (r.inputs.target as { ecsParameters?: { taskDefinitionArn?: unknown; taskCount?: unknown } } | undefined)?.ecsParameters;
+        if (ecs !== undefined) {
+            charges.push(fargateRuns(ctx, ecs.taskDefinitionArn, ctx.usage.jobRuns * num(ecs.taskCount, 1), "Scheduled Fargate task runs"));
+        }
+        return charges;
+    },
+    "pulumi-nodejs:dynamic/ecs:ReleaseRun": (r, ctx) => [fargateRuns(ctx, r.inputs.taskDefinitionArn, ctx.usage.jobRuns, "Release task runs (one per deploy)")],
     "aws:cloudwatch/dashboard:Dashboard": (_r, ctx) => [{ what: "CloudWatch dashboard", kind: "fixed", usd: ctx.p("cloudwatch.dashboard"), basis: `1 x ${per("cloudwatch.dashboard", ctx)}`, prices: ["cloudwatch.dashboard"] }],
     "gcp:monitoring/alertPolicy:AlertPolicy": (r, ctx) => {
         const n = Array.isArray(r.inputs.conditions) ? r.inputs.conditions.length : 1;
@@ -384,21 +444,37 @@ export function spotSplit(tasks: number, strategy: unknown): { onDemand: number;
     return { onDemand, spot };
 }
 
-function fargateTasks(r: Resource, ctx: Context): Charge[] {
-    const tasks = num(r.inputs.desiredCount, 1);
-    const ref = String(r.inputs.taskDefinition ?? "");
+/** The task definition a `<computed:NAME.arn>` reference names; its size and architecture price the task. */
+function taskSize(ctx: Context, ref: unknown): { vcpu: number; gb: number; ids: [PriceId, PriceId]; arch: string } {
     const defs = ctx.resources.filter((x) => x.type === "aws:ecs/taskDefinition:TaskDefinition");
-    const def = defs.find((d) => ref.includes(`<computed:${d.name}.`)) ?? (defs.length === 1 ? defs[0] : undefined);
+    const def = defs.find((d) => String(ref ?? "").includes(`<computed:${d.name}.`)) ?? (defs.length === 1 ? defs[0] : undefined);
     if (def === undefined) {
         throw new MissingPrice("its task definition is not in the render, so its size is unknown");
     }
-    const vcpu = num(def.inputs.cpu, 256) / 1024;
-    const gb = num(def.inputs.memory, 512) / 1024;
     const arm = (def.inputs.runtimePlatform as { cpuArchitecture?: string } | undefined)?.cpuArchitecture === "ARM64";
-    const [cpuId, gbId]: [PriceId, PriceId] = arm ? ["fargate.arm.vcpu", "fargate.arm.gb"] : ["fargate.x86.vcpu", "fargate.x86.gb"];
+    return { vcpu: num(def.inputs.cpu, 256) / 1024, gb: num(def.inputs.memory, 512) / 1024, ids: arm ? ["fargate.arm.vcpu", "fargate.arm.gb"] : ["fargate.x86.vcpu", "fargate.x86.gb"], arch: arm ? "arm64" : "x86" };
+}
+
+/** Short-lived Fargate tasks (scheduled jobs, release runs), billed per second of their run. */
+function fargateRuns(ctx: Context, ref: unknown, runs: number, what: string): Charge {
+    const { vcpu, gb, ids } = taskSize(ctx, ref);
+    const hours = (runs * ctx.usage.jobSeconds) / 3600;
+    return {
+        what,
+        kind: "usage",
+        usd: hours * (vcpu * ctx.p(ids[0]) + gb * ctx.p(ids[1])),
+        basis: `${Number(hours.toFixed(3))} h x (${vcpu} vCPU x ${per(ids[0], ctx)} + ${gb} GB x ${per(ids[1], ctx)})`,
+        usage: `${runs} runs a month of ${ctx.usage.jobSeconds} s`,
+        prices: ids,
+    };
+}
+
+function fargateTasks(r: Resource, ctx: Context): Charge[] {
+    const tasks = num(r.inputs.desiredCount, 1);
+    const { vcpu, gb, ids, arch } = taskSize(ctx, r.inputs.taskDefinition);
+    const [cpuId, gbId] = ids;
     const perTask = vcpu * ctx.p(cpuId) + gb * ctx.p(gbId);
     const size = `${vcpu} vCPU x ${per(cpuId, ctx)} + ${gb} GB x ${per(gbId, ctx)}`;
-    const arch = arm ? "arm64" : "x86";
     const { onDemand, spot } = spotSplit(tasks, r.inputs.capacityProviderStrategies);
     const charges: Charge[] = [];
     if (onDemand > 0) {

@@ -100,6 +100,8 @@ export const PRICES = {
     "cloudwatch.logs.gb": { unit: "GB ingested", source: "https://aws.amazon.com/cloudwatch/pricing/", checked: CHECKED, byRegion: { "us-east-1": 0.5, "eu-west-1": 0.57 }, freeTier: "5 GB of log data a month" },
     "cloudwatch.dashboard": { unit: "dashboard-month", source: "https://aws.amazon.com/cloudwatch/pricing/", checked: CHECKED, byRegion: both(3), freeTier: "3 dashboards of up to 50 metrics each a month" },
     "s3.gb": { unit: "GB-month (S3 Standard)", source: "https://aws.amazon.com/s3/pricing/", checked: CHECKED, byRegion: both(0.023), freeTier: "5 GB for 12 months on new accounts" },
+    "sqs.requests": { unit: "1M requests", source: "https://aws.amazon.com/sqs/pricing/", checked: CHECKED, byRegion: both(0.4), freeTier: "1 million requests a month" },
+    "scheduler.invocations": { unit: "1M schedule invocations", source: "https://aws.amazon.com/eventbridge/pricing/", checked: CHECKED, byRegion: both(1), freeTier: "14 million invocations a month" },
     "ecr.gb": { unit: "GB-month stored", source: "https://aws.amazon.com/ecr/pricing/", checked: CHECKED, byRegion: both(0.1), freeTier: "500 MB a month for 12 months on new accounts" },
     "aws.egress.gb": { unit: "GB out to the internet", source: "https://aws.amazon.com/ec2/pricing/on-demand/", checked: CHECKED, byRegion: both(0.09), freeTier: "100 GB a month, summed over all regions" },
 
@@ -111,6 +113,7 @@ export const PRICES = {
     "run.idle.gib": { unit: "idle minimum-instance GiB-second (request-based billing)", source: CLOUD_RUN, checked: CHECKED, byRegion: gcpBoth(0.0000025) },
     "run.instance.vcpu": { unit: "vCPU-second (instance-based billing)", source: CLOUD_RUN, checked: CHECKED, seen: CLOUD_RUN, byRegion: gcpBoth(0.000018), freeTier: "240,000 vCPU-seconds a month per billing account" },
     "run.instance.gib": { unit: "GiB-second (instance-based billing)", source: CLOUD_RUN, checked: CHECKED, byRegion: gcpBoth(0.000002), freeTier: "450,000 GiB-seconds a month per billing account" },
+    "cloudscheduler.job": { unit: "job-month", source: "https://cloud.google.com/scheduler/pricing", checked: CHECKED, byRegion: gcpBoth(0.1), freeTier: "3 jobs a month per billing account" },
     "sql.db-f1-micro": { unit: "instance-hour (shared core, zonal)", source: CLOUD_SQL, checked: CHECKED, byRegion: { "us-central1": 0.0105, "europe-west1": 0.0115 } },
     "sql.db-g1-small": { unit: "instance-hour (shared core, zonal)", source: CLOUD_SQL, checked: CHECKED, byRegion: { "us-central1": 0.035, "europe-west1": 0.0385 } },
     "sql.vcpu": { unit: "vCPU-hour (Enterprise, zonal)", source: CLOUD_SQL, checked: CHECKED, seen: "https://www.usage.ai/blogs/gcp/cloud-sql/pricing/", byRegion: { "us-central1": 0.0413, "europe-west1": 0.0454 } },

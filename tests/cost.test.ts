@@ -82,6 +82,30 @@ describe("cost estimate: arithmetic", () => {
         assert.strictEqual(run(false, 1).monthlyFixed, 49.93); // 2,628,000 s x (0.000018 + 0.5 x 0.000002)
     });
 
+    it("prices processes: a worker pool all month, jobs and release runs per run at the stated assumption", () => {
+        const limits = { cpu: "1", memory: "512Mi" };
+        const gcpProcs = estimateCost({
+            settings: gcp(),
+            resources: [
+                res("gcp:cloudrunv2/workerPool:WorkerPool", "pool", { scaling: { manualInstanceCount: 1 }, template: { containers: [{ resources: { limits } }] } }),
+                res("gcp:cloudrunv2/job:Job", "job", { template: { taskCount: 1, template: { containers: [{ resources: { limits } }] } } }),
+                res("gcp:cloudscheduler/job:Job", "cron"),
+            ],
+        });
+        assert.strictEqual(total(gcpProcs, /worker pool/), 49.93); // 2,628,000 s x (0.000018 + 0.5 x 0.000002)
+        assert.strictEqual(total(gcpProcs, /job executions/), 0.03); // 30 x 60 s x 0.000019
+        assert.strictEqual(total(gcpProcs, /Cloud Scheduler/), 0.1);
+        const def = res("aws:ecs/taskDefinition:TaskDefinition", "job-task", { cpu: "512", memory: "1024" });
+        const awsProcs = estimateCost({
+            settings: aws(),
+            resources: [def, res("aws:scheduler/schedule:Schedule", "sched", { target: { ecsParameters: { taskCount: 1, taskDefinitionArn: "<computed:job-task.arn>" } } })],
+        });
+        const runs = awsProcs.items.find((i) => /Scheduled Fargate task runs/.test(i.what))!;
+        assert.strictEqual(runs.kind, "usage");
+        assert.match(runs.usage!, /30 runs a month of 60 s/);
+        assert.strictEqual(runs.monthlyUsd, 0.01); // 0.5 h x (0.5 x 0.04048 + 1 x 0.004445)
+    });
+
     it("states free tiers without subtracting them", () => {
         const c = estimateCost({ settings: gcp(), resources: [res("gcp:secretmanager/secretVersion:SecretVersion", "v")] });
         assert.strictEqual(c.monthlyTotal, 0.06);
@@ -121,7 +145,7 @@ describe("cost estimate: what it cannot price", () => {
 
     it("carries every README region, with a source and a date on every price", () => {
         for (const [id, entry] of Object.entries(PRICES) as Array<[string, PriceEntry]>) {
-            const cloud = id.startsWith("run.") || id.startsWith("sql.") || id.startsWith("redis.") || id.startsWith("gcp.") || id.startsWith("secretmanager.") || id.startsWith("artifactregistry.") || id.startsWith("monitoring.") || id.startsWith("logging.") ? "gcp" : "aws";
+            const cloud = id.startsWith("run.") || id.startsWith("sql.") || id.startsWith("redis.") || id.startsWith("gcp.") || id.startsWith("secretmanager.") || id.startsWith("artifactregistry.") || id.startsWith("monitoring.") || id.startsWith("logging.") || id.startsWith("cloudscheduler.") ? "gcp" : "aws";
             for (const region of PRICED_REGIONS[cloud]) {
                 assert.ok(typeof entry.byRegion[region] === "number", `${id} has no price for ${region}`);
             }

@@ -163,6 +163,16 @@ describe("cost lever preflight rules", () => {
         assert.deepStrictEqual(ids([providers(["FARGATE", "FARGATE"])]), ["aws-ecs-cluster-capacity-providers:capacityProviders"]);
     });
 
+    it("rejects Fargate tasks placed in isolated subnets without a public IP", () => {
+        const isolated = ["<computed:vpc.isolatedSubnetIds[0]>", "<computed:vpc.isolatedSubnetIds[1]>"];
+        assert.deepStrictEqual(ids([svc({ launchType: "FARGATE", networkConfiguration: { subnets: isolated, assignPublicIp: false } })]), ["aws-fargate-task-egress:networkConfiguration.subnets"]);
+        const schedule = { type: "aws:scheduler/schedule:Schedule", name: "job", inputs: { target: { ecsParameters: { networkConfiguration: { subnets: isolated } } } } } as ResourceView;
+        assert.deepStrictEqual(ids([schedule]), ["aws-fargate-task-egress:target.ecsParameters.networkConfiguration.subnets"]);
+        const release = { type: "pulumi-nodejs:dynamic/ecs:ReleaseRun", name: "release", inputs: { subnets: isolated, assignPublicIp: false } } as ResourceView;
+        assert.deepStrictEqual(ids([release]), ["aws-fargate-task-egress:subnets"]);
+        assert.deepStrictEqual(ids([svc({ launchType: "FARGATE", networkConfiguration: { subnets: ["<computed:vpc.publicSubnetIds[0]>"], assignPublicIp: true } })]), []);
+    });
+
     it("rejects a strategy naming a provider the service's cluster does not offer", () => {
         assert.deepStrictEqual(ids([providers(["FARGATE"]), svc({ capacityProviderStrategies: capacityStrategy(50) })]), ["aws-ecs-strategy-providers-associated:capacityProviderStrategies"]);
         assert.deepStrictEqual(ids([svc({ capacityProviderStrategies: capacityStrategy(50) })]).length, 2, "no provider list at all");

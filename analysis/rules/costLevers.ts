@@ -87,7 +87,38 @@ export const COST_LEVER_RULES: readonly ResourceRule[] = [
             return out;
         },
     },
+    {
+        // "For the task to pull container images, it must have a route to the internet": a public IP in a public
+        // subnet, NAT from a private one, or VPC endpoints. An isolated subnet (natGateways none) has none of these.
+        id: "aws-fargate-task-egress",
+        types: [SERVICE, "aws:scheduler/schedule:Schedule", "pulumi-nodejs:dynamic/ecs:ReleaseRun"],
+        source: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html",
+        check(r) {
+            const placement = taskPlacement(r);
+            if (placement === undefined || placement.assignPublicIp === true) {
+                return [];
+            }
+            const isolated = placement.subnets.filter((s) => typeof s === "string" && s.includes("isolatedSubnetIds"));
+            return isolated.length > 0
+                ? [{ property: placement.property, value: isolated, message: "puts Fargate tasks in isolated subnets without a public IP: they cannot pull the image, read secrets or ship logs; use the task subnets with their public IP (natGateways none) or NAT" }]
+                : [];
+        },
+    },
 ];
+
+/** Where a resource starts Fargate tasks: a service's network configuration, a schedule's ECS target, a release run's. */
+function taskPlacement(r: ResourceView): { property: string; subnets: unknown[]; assignPublicIp: unknown } | undefined {
+    const nc = (r.type === SERVICE
+        ? r.inputs.networkConfiguration
+        : r.type === "aws:scheduler/schedule:Schedule"
+          ? (r.inputs.target as { ecsParameters?: { networkConfiguration?: unknown } } | undefined)?.ecsParameters?.networkConfiguration
+          : r.inputs) as { subnets?: unknown; assignPublicIp?: unknown } | undefined;
+    if (nc === undefined || !Array.isArray(nc.subnets)) {
+        return undefined;
+    }
+    const property = r.type === SERVICE ? "networkConfiguration.subnets" : r.type === "aws:scheduler/schedule:Schedule" ? "target.ecsParameters.networkConfiguration.subnets" : "subnets";
+    return { property, subnets: nc.subnets as unknown[], assignPublicIp: nc.assignPublicIp };
+}
 
 /** `X` of a `<computed:X.arn>` / `<computed:X.name>` marker: the cluster a service or provider list refers to. */
 const clusterOf = (v: unknown): string | undefined => (typeof v === "string" ? /<computed:([^.>]+)\./.exec(v)?.[1] : undefined);
