@@ -316,7 +316,9 @@ const PRICERS: Record<string, Pricer> = {
         const template = (r.inputs.template ?? {}) as { containers?: Array<{ resources?: { limits?: { cpu?: unknown; memory?: unknown } } }> };
         const { vcpu, gib } = cloudRunSize(template.containers?.[0]?.resources?.limits);
         const n = num((r.inputs.scaling as { manualInstanceCount?: unknown } | undefined)?.manualInstanceCount, 1);
-        // Worker pools have no requests to bill by: their instances run, and bill, all month at the instance-based rates.
+        // "With manual scaling, all the instances that you requested are billed as active instances, even if they happen to
+        // be idle" (https://docs.cloud.google.com/run/docs/configuring/workerpools/manual-scaling): all month, at the
+        // instance-based rates (the rate itself is not verified for worker pools).
         return [
             {
                 what: `Cloud Run worker pool instances (${n})`,
