@@ -31,6 +31,8 @@ export interface ReleaseRunInputs {
     readonly containerName: string;
     readonly streamPrefix: string;
     readonly timeoutSeconds: number;
+    /** Seconds between status checks. @default 6 */
+    readonly pollSeconds?: number;
 }
 
 /** What a completed run records. */
@@ -76,7 +78,7 @@ export async function runReleaseTask(inputs: ReleaseRunInputs): Promise<{ taskAr
         `https://${inputs.region}.console.aws.amazon.com/cloudwatch/home?region=${inputs.region}#logsV2:log-groups/log-group/${enc(inputs.logGroupName)}/log-events/${enc(stream)}`;
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
     for (;;) {
-        await new Promise((resolve) => setTimeout(resolve, 6000));
+        await new Promise((resolve) => setTimeout(resolve, (inputs.pollSeconds ?? 6) * 1000));
         const described = await client.send(new ecs.DescribeTasksCommand({ cluster: inputs.clusterArn, tasks: [taskArn] }));
         const t = described.tasks?.[0];
         if (t?.lastStatus === "STOPPED") {
@@ -107,7 +109,7 @@ export function releaseChanged(olds: Partial<ReleaseRunInputs>, news: ReleaseRun
 }
 
 /** The dynamic provider: create and update run the task to completion; delete has nothing to undo. */
-const releaseRunProvider: pulumi.dynamic.ResourceProvider<ReleaseRunInputs, ReleaseRunOutputs> = {
+export const releaseRunProvider: pulumi.dynamic.ResourceProvider<ReleaseRunInputs, ReleaseRunOutputs> = {
     async diff(_id, olds, news) {
         return { changes: releaseChanged(olds, news) };
     },
