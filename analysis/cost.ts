@@ -149,6 +149,11 @@ const FREE_TYPES = new Set([
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketObjectv2:BucketObjectv2",
+    "aws:iam/instanceProfile:InstanceProfile",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:elasticbeanstalk/application:Application",
+    "aws:elasticbeanstalk/applicationVersion:ApplicationVersion",
     "gcp:monitoring/notificationChannel:NotificationChannel",
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
     "random:index/randomPassword:RandomPassword",
@@ -367,6 +372,7 @@ const PRICERS: Record<string, Pricer> = {
         return charges;
     },
     "pulumi-nodejs:dynamic/ecs:ReleaseRun": (r, ctx) => [fargateRuns(ctx, r.inputs.taskDefinitionArn, ctx.usage.jobRuns, "Release task runs (one per deploy)")],
+    "aws:elasticbeanstalk/environment:Environment": (r, ctx) => beanstalk(r, ctx),
     "aws:cloudwatch/dashboard:Dashboard": (_r, ctx) => [{ what: "CloudWatch dashboard", kind: "fixed", usd: ctx.p("cloudwatch.dashboard"), basis: `1 x ${per("cloudwatch.dashboard", ctx)}`, prices: ["cloudwatch.dashboard"] }],
     "gcp:monitoring/alertPolicy:AlertPolicy": (r, ctx) => {
         const n = Array.isArray(r.inputs.conditions) ? r.inputs.conditions.length : 1;
@@ -495,6 +501,36 @@ function fargateTasks(r: Resource, ctx: Context): Charge[] {
     }
     if ((r.inputs.networkConfiguration as { assignPublicIp?: boolean } | undefined)?.assignPublicIp === true) {
         charges.push({ what: `Task public IPv4 (${tasks})`, kind: "fixed", usd: tasks * ctx.p("ipv4.hour") * H, basis: `${tasks} x ${per("ipv4.hour", ctx)} x ${H} h`, prices: ["ipv4.hour"] });
+    }
+    return charges;
+}
+
+/** Beanstalk launches instances and (load-balanced) an ALB of its own, none of them visible offline: priced from the environment's option settings. */
+function beanstalk(r: Resource, ctx: Context): Charge[] {
+    const settings = Array.isArray(r.inputs.settings) ? (r.inputs.settings as Array<{ namespace?: string; name?: string; value?: unknown }>) : [];
+    const opt = (name: string): string | undefined => {
+        const v = settings.find((o) => o.name === name)?.value;
+        return v === undefined ? undefined : String(v);
+    };
+    const type = (opt("InstanceTypes") ?? opt("InstanceType") ?? "t3.micro").split(",")[0].trim();
+    const id = `ec2.${type}` as PriceId;
+    if (!(id in PRICES)) {
+        throw new MissingPrice(`EC2 instance type ${type} is not in the table`);
+    }
+    const n = num(opt("MinSize"), 1);
+    // Without RootVolumeSize the platform's AMI decides; 8 GB is assumed (not verified) and the basis says so.
+    const rootGb = num(opt("RootVolumeSize"), 8);
+    const rootNote = opt("RootVolumeSize") === undefined ? " (size assumed: RootVolumeSize is unset)" : "";
+    const charges: Charge[] = [
+        { what: `Beanstalk instances ${type} (${n} at the minimum count)`, kind: "fixed", usd: n * ctx.p(id) * H, basis: `${n} x ${per(id, ctx)} x ${H} h`, prices: [id] },
+        { what: `Instance root volumes (${n} x ${rootGb} GB gp3)`, kind: "fixed", usd: n * rootGb * ctx.p("ebs.gp3.gb"), basis: `${n} x ${rootGb} GB x ${per("ebs.gp3.gb", ctx)}${rootNote}`, prices: ["ebs.gp3.gb"] },
+    ];
+    if (opt("AssociatePublicIpAddress") === "true") {
+        charges.push({ what: `Instance public IPv4 (${n})`, kind: "fixed", usd: n * ctx.p("ipv4.hour") * H, basis: `${n} x ${per("ipv4.hour", ctx)} x ${H} h`, prices: ["ipv4.hour"] });
+    }
+    if (opt("EnvironmentType") !== "SingleInstance" && (opt("LoadBalancerType") ?? "application") === "application") {
+        const lb: Resource = { type: "aws:lb/loadBalancer:LoadBalancer", name: r.name, inputs: { loadBalancerType: "application", internal: opt("ELBScheme") === "internal" } };
+        charges.push(...PRICERS["aws:lb/loadBalancer:LoadBalancer"](lb, ctx).map((c) => ({ ...c, what: `${c.what} (Beanstalk's)` })));
     }
     return charges;
 }

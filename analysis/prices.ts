@@ -76,6 +76,13 @@ export const PRICES = {
     },
     "alb.hour": { unit: "ALB-hour", source: ELB, checked: CHECKED, seen: "https://cloud-horizons.com/blog/alb-the-line-item-nobody-watches/", byRegion: { "us-east-1": 0.0225, "eu-west-1": 0.0252 }, freeTier: "750 ALB-hours and 15 LCUs a month for 12 months on new accounts" },
     "alb.lcu": { unit: "LCU-hour", source: ELB, checked: CHECKED, seen: "https://aws.darcy-it.com/elb%E3%81%AE%E3%82%B3%E3%82%B9%E3%83%88%E6%96%99%E9%87%91/", byRegion: both(0.008) },
+    // EC2 instances Elastic Beanstalk launches (Linux, on-demand; t3 is in unlimited mode: sustained CPU above baseline adds $0.05/vCPU-hour).
+    "ec2.t3.micro": { unit: "instance-hour (Linux)", source: "https://aws.amazon.com/ec2/pricing/on-demand/", checked: CHECKED, byRegion: { "us-east-1": 0.0104, "eu-west-1": 0.0114 } },
+    "ec2.t3.small": { unit: "instance-hour (Linux)", source: "https://aws.amazon.com/ec2/pricing/on-demand/", checked: CHECKED, byRegion: { "us-east-1": 0.0208, "eu-west-1": 0.0228 } },
+    "ec2.t3.medium": { unit: "instance-hour (Linux)", source: "https://aws.amazon.com/ec2/pricing/on-demand/", checked: CHECKED, byRegion: { "us-east-1": 0.0416, "eu-west-1": 0.0456 } },
+    "ec2.t3.large": { unit: "instance-hour (Linux)", source: "https://aws.amazon.com/ec2/pricing/on-demand/", checked: CHECKED, byRegion: { "us-east-1": 0.0832, "eu-west-1": 0.0912 } },
+    "ec2.t3.xlarge": { unit: "instance-hour (Linux)", source: "https://aws.amazon.com/ec2/pricing/on-demand/", checked: CHECKED, byRegion: { "us-east-1": 0.1664, "eu-west-1": 0.1824 } },
+    "ebs.gp3.gb": { unit: "GB-month (EBS gp3)", source: "https://aws.amazon.com/ebs/pricing/", checked: CHECKED, byRegion: { "us-east-1": 0.08, "eu-west-1": 0.088 } },
     "rds.db.t4g.micro": { unit: "Single-AZ instance-hour", source: RDS, checked: CHECKED, seen: RDS_SEEN, byRegion: { "us-east-1": 0.016, "eu-west-1": 0.018 }, freeTier: "750 hours of db.t3/t4g.micro Single-AZ a month for 12 months on new accounts" },
     "rds.db.t4g.small": { unit: "Single-AZ instance-hour", source: RDS, checked: CHECKED, seen: RDS_SEEN, byRegion: { "us-east-1": 0.032, "eu-west-1": 0.036 } },
     "rds.db.t4g.medium": { unit: "Single-AZ instance-hour", source: RDS, checked: CHECKED, seen: RDS_SEEN, byRegion: { "us-east-1": 0.065, "eu-west-1": 0.072 } },

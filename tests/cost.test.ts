@@ -106,6 +106,21 @@ describe("cost estimate: arithmetic", () => {
         assert.strictEqual(runs.monthlyUsd, 0.01); // 0.5 h x (0.5 x 0.04048 + 1 x 0.004445)
     });
 
+    it("prices a Beanstalk environment's instances and its own load balancer from the option settings", () => {
+        const option = (name: string, value: string) => ({ namespace: "x", name, value });
+        const env = (extra: Array<{ namespace: string; name: string; value: string }>) =>
+            estimateCost({
+                settings: aws(),
+                resources: [res("aws:elasticbeanstalk/environment:Environment", "env", { settings: [option("EnvironmentType", "LoadBalanced"), option("LoadBalancerType", "application"), option("InstanceTypes", "t3.medium"), option("MinSize", "2"), ...extra] })],
+            });
+        const c = env([]);
+        assert.strictEqual(total(c, /^Beanstalk instances/), 60.74); // 2 x 0.0416 x 730
+        assert.strictEqual(total(c, /^Application Load Balancer/), 16.43);
+        assert.match(c.items.find((i) => /root volumes/.test(i.what))!.basis, /size assumed/);
+        assert.strictEqual(total(env([option("ELBScheme", "internal")]), /public IPv4/), 0);
+        assert.deepStrictEqual(env([option("InstanceTypes", "m7i.48xlarge")]).unpriced.map((u) => u.reason), ["EC2 instance type m7i.48xlarge is not in the table"]);
+    });
+
     it("states free tiers without subtracting them", () => {
         const c = estimateCost({ settings: gcp(), resources: [res("gcp:secretmanager/secretVersion:SecretVersion", "v")] });
         assert.strictEqual(c.monthlyTotal, 0.06);
