@@ -111,7 +111,7 @@ describe("cost estimate: arithmetic", () => {
         const env = (extra: Array<{ namespace: string; name: string; value: string }>) =>
             estimateCost({
                 settings: aws(),
-                resources: [res("aws:elasticbeanstalk/environment:Environment", "env", { settings: [option("EnvironmentType", "LoadBalanced"), option("LoadBalancerType", "application"), option("InstanceTypes", "t3.medium"), option("MinSize", "2"), ...extra] })],
+                resources: [res("aws:elasticbeanstalk/environment:Environment", "env", { settings: [...extra, option("EnvironmentType", "LoadBalanced"), option("LoadBalancerType", "application"), option("InstanceTypes", "t3.medium"), option("MinSize", "2")] })],
             });
         const c = env([]);
         assert.strictEqual(total(c, /^Beanstalk instances/), 60.74); // 2 x 0.0416 x 730
