@@ -229,6 +229,13 @@ describe("processes on Google Cloud", () => {
         assert.ok(!r.resources.some((x) => x.type.startsWith("gcp:projects/iAM") && JSON.stringify(x.inputs).includes("sched@")), "no project-level binding");
     });
 
+    it("leaves worker pools and jobs without deletion protection on a protected stack, so removing a Procfile line removes them", async () => {
+        const r = await renderProcfile(PROCFILES.all, "dev", ...ALL, "protect=true");
+        const protectedOnes = [...r.all("gcp:cloudrunv2/workerPool:WorkerPool"), ...r.all("gcp:cloudrunv2/job:Job")].filter((x) => x.inputs.deletionProtection !== false);
+        assert.deepStrictEqual(protectedOnes.map((x) => x.name), []);
+        assert.strictEqual(r.one("gcp:cloudrunv2/service:Service", "app-run-service").inputs.deletionProtection, true, "the web service keeps its protection");
+    });
+
     it("declares no worker pool, job, schedule or invoker when the Procfile has only web and no schedule is set", async () => {
         const r = await render("dev");
         for (const type of ["gcp:cloudrunv2/workerPool:WorkerPool", "gcp:cloudrunv2/job:Job", "gcp:cloudscheduler/job:Job"]) {

@@ -149,7 +149,6 @@ export class GcpTarget extends pulumi.ComponentResource {
                     secrets: secrets.refs,
                     vpc: network ? { network: network.network.id, subnetwork: network.subnet.id } : undefined,
                     waitFor: [...secrets.grants, ...(database ? [database.user] : [])],
-                    protect: s.protect,
                 },
             },
             { parent: this },

@@ -22,8 +22,6 @@ export interface RunProcessContext {
     readonly vpc?: DirectVpcEgress;
     /** Resources a process needs before it can start: secret grants, the database user. */
     readonly waitFor: readonly pulumi.Resource[];
-    /** Deletion protection on the worker pools and jobs. */
-    readonly protect: boolean;
 }
 
 /** The container of one process: the image's entrypoint is empty, so argv[0] is the command and the rest its args. */

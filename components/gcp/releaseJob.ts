@@ -42,7 +42,8 @@ export class ReleaseJob extends pulumi.ComponentResource {
                 project: ctx.project,
                 location: ctx.region,
                 name: args.jobName,
-                deletionProtection: ctx.protect,
+                // Holds no data, and removing a Procfile line must remove it even on a protected stack.
+                deletionProtection: false,
                 runExecutionToken: pulumi.output(ctx.image).apply((image) => releaseToken(image, args.command)),
                 template: {
                     taskCount: 1,

@@ -46,7 +46,8 @@ export class ScheduledJob extends pulumi.ComponentResource {
                 project: ctx.project,
                 location: ctx.region,
                 name: args.jobName,
-                deletionProtection: ctx.protect,
+                // Holds no data, and removing a Procfile line must remove it even on a protected stack.
+                deletionProtection: false,
                 template: {
                     taskCount: 1,
                     template: {

@@ -36,7 +36,8 @@ export class CloudRunWorkerPool extends pulumi.ComponentResource {
                 project: ctx.project,
                 location: ctx.region,
                 name: args.poolName,
-                deletionProtection: ctx.protect,
+                // Holds no data, and removing a Procfile line must remove it even on a protected stack.
+                deletionProtection: false,
                 scaling: { scalingMode: "MANUAL", manualInstanceCount: args.instances },
                 template: {
                     serviceAccount: ctx.serviceAccount,
