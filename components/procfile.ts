@@ -149,3 +149,12 @@ export function planProcesses(procfile: Procfile, settings: Pick<Settings, "clou
         schedules,
     };
 }
+
+/** What a plan runs besides web, in words: for targets that run web only (Elastic Beanstalk) to say what they leave out. */
+export function processesBesidesWeb(plan: ProcessPlan): string[] {
+    return [
+        ...(plan.release ? [`release (${plan.release.command.join(" ")})`] : []),
+        ...plan.workers.map((w) => `worker ${w.name} (${w.command.join(" ")})`),
+        ...plan.schedules.map((s) => `schedule ${s.name} (${s.command})`),
+    ];
+}

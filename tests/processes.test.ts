@@ -257,6 +257,17 @@ describe("processes on Google Cloud", () => {
     });
 });
 
+describe("processes on Elastic Beanstalk", () => {
+    it("checks the Procfile and settings as on Fargate but deploys web only (and warns what it leaves out)", async () => {
+        const r = await renderProcfile(PROCFILES.all, "prod", ...ALL, "platform=beanstalk");
+        for (const type of ["pulumi-nodejs:dynamic/ecs:ReleaseRun", "aws:scheduler/schedule:Schedule", "aws:ecs/service:Service"]) {
+            assert.ok(!r.has(type), `${type} exists`);
+        }
+        const e = await renderError("prod", "platform=beanstalk", "processes.mailer.size=small");
+        assert.match(e.message, /processes\.mailer: the Procfile declares no worker "mailer"/);
+    });
+});
+
 describe("processes: bad input stops the render before any resource", () => {
     it("rejects a processes entry for a type the Procfile does not declare", async () => {
         const e = await renderError("prod", "processes.mailer.size=small");

@@ -3,7 +3,8 @@
 // outputs. The image, network, data tier and alarms are the Fargate target's.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerImage, checkBuildContext } from "../containerImage";
+import { ContainerImage, DEFAULT_CONTEXT, checkBuildContext } from "../containerImage";
+import { planProcesses, processesBesidesWeb, readProcfile } from "../procfile";
 import { pullRepositoryArn } from "../imageRef";
 import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
@@ -41,7 +42,13 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
         if (instanceType === undefined) {
             throw new Error(`BeanstalkTarget: no instance type fits ${settings.cpu} vCPU / ${settings.memory} MiB; parseSettings should have rejected it`);
         }
+        // The Procfile and the processes/schedules settings are checked as on Fargate, before any resource.
+        const skipped = processesBesidesWeb(planProcesses(readProcfile(DEFAULT_CONTEXT, settings.image === undefined), settings));
         super("flask-multicloud:aws:BeanstalkTarget", name, {}, opts);
+        if (skipped.length > 0) {
+            // The Docker platform runs one container; say what is left out rather than drop it silently.
+            pulumi.log.warn(`platform beanstalk runs the web process only; not deployed: ${skipped.join(", ")}. Run them yourself, or use platform fargate (README "Processes")`, this);
+        }
 
         const repository = new EcrRepository(`${name}-registry`, { forceDelete: !settings.protect }, { parent: this });
         const image = new ContainerImage(`${name}-image`, { repository: repository.repositoryUrl, registry: repository.registry, prebuilt: settings.image }, { parent: this });
