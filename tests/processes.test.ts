@@ -101,6 +101,7 @@ describe("processes on AWS", () => {
         assert.strictEqual(run.inputs.image, "<computed:app-image-image.repoDigest>");
         assert.strictEqual(run.inputs.taskDefinitionArn, "<computed:app-processes-release-task.arn>");
         assert.strictEqual(run.inputs.__provider, "<dynamic provider code>");
+        assert.ok(run.dependsOn!.includes("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule::app-network-task-out"), "a one-off task is not retried: the network is complete first");
         assert.deepStrictEqual(containerOf(r, "app-processes-release-task").command, ["python", "-m", "app.migrate"]);
         assert.ok(r.one("aws:ecs/service:Service", "app-service-service").dependsOn!.includes(RELEASE_RUN), "the web service waits for the release");
         assert.ok(r.one("aws:ecs/service:Service", `${WORKER}-service`).dependsOn!.includes(RELEASE_RUN), "the worker waits for the release");

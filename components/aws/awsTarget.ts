@@ -130,7 +130,7 @@ export class AwsTarget extends pulumi.ComponentResource {
         );
         const processes = new EcsProcesses(
             `${name}-processes`,
-            { plan: processPlan, foundation: service.foundation, image: image.ref, cpuTarget: settings.cpuTarget, alarmTopicArn: alarms.topicArn },
+            { plan: processPlan, foundation: service.foundation, image: image.ref, cpuTarget: settings.cpuTarget, alarmTopicArn: alarms.topicArn, waitFor: [network] },
             { parent: this },
         );
         if (resolveReleaseGate && processes.releaseTaskArn) {

@@ -18,6 +18,8 @@ export interface EcsProcessesArgs {
     readonly cpuTarget: number;
     /** Where alarms go (the dead-letter alarms of schedules). @default none */
     readonly alarmTopicArn?: pulumi.Input<string>;
+    /** What the release task needs in place before it starts, e.g. the network's routes: it is not retried. @default none */
+    readonly waitFor?: readonly pulumi.Resource[];
 }
 
 export class EcsProcesses extends pulumi.ComponentResource {
@@ -30,7 +32,7 @@ export class EcsProcesses extends pulumi.ComponentResource {
         super("flask-multicloud:aws:EcsProcesses", name, {}, opts);
         const { plan, foundation } = args;
         const release = plan.release
-            ? new ReleaseTask(`${name}-release`, { foundation, image: args.image, command: plan.release.command, cpu: plan.release.cpu, memory: plan.release.memory }, { parent: this })
+            ? new ReleaseTask(`${name}-release`, { foundation, image: args.image, command: plan.release.command, cpu: plan.release.cpu, memory: plan.release.memory, waitFor: args.waitFor }, { parent: this })
             : undefined;
         const waitFor = release ? [release.run] : [];
 

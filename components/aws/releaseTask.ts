@@ -148,6 +148,8 @@ export interface ReleaseTaskArgs {
     readonly memory: number;
     /** @default RELEASE_TIMEOUT_SECONDS */
     readonly timeoutSeconds?: number;
+    /** Resources the run waits for (the network): ECS does not retry a one-off task. @default none */
+    readonly waitFor?: readonly pulumi.Resource[];
 }
 
 export class ReleaseTask extends pulumi.ComponentResource {
@@ -176,7 +178,7 @@ export class ReleaseTask extends pulumi.ComponentResource {
                 streamPrefix: RELEASE_PROCESS,
                 timeoutSeconds: args.timeoutSeconds ?? RELEASE_TIMEOUT_SECONDS,
             },
-            { parent: this },
+            { parent: this, dependsOn: [...(args.waitFor ?? [])] },
         );
         this.taskArn = this.run.taskArn;
         this.registerOutputs({ taskArn: this.taskArn });

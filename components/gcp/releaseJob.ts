@@ -57,7 +57,8 @@ export class ReleaseJob extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: [ctx.apis, ...ctx.waitFor] },
+            // The provider waits for the execution; give it the release's whole timeout and some.
+            { parent: this, dependsOn: [ctx.apis, ...ctx.waitFor], customTimeouts: { create: `${RELEASE_TIMEOUT_SECONDS / 60 + 10}m`, update: `${RELEASE_TIMEOUT_SECONDS / 60 + 10}m` } },
         );
         this.registerOutputs({ name: this.job.name });
     }
