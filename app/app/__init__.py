@@ -16,7 +16,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .config import Settings, load_settings
-from .errors import ApiError, DependencyUnavailable, NotConfigured
+from .errors import ApiError, DependencyUnavailable, NotConfigured, SchemaNotReady
 from .liveness import CredentialsWatch
 from .logs import configure_logging
 from .routes import bp
@@ -35,8 +35,10 @@ class Resources:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._lock = threading.Lock()
+        self._broker_lock = threading.Lock()
         self._db = None
         self._cache = None
+        self._broker = None
         # Made here, in gunicorn's master (the app is preloaded), so that every
         # forked worker shares it; see liveness.py.
         database = settings.database
@@ -52,7 +54,8 @@ class Resources:
                 if self._db is None:
                     from .db import Database
 
-                    self._db = Database(self.settings.database, credentials=self.credentials)
+                    self._db = Database(self.settings.database, credentials=self.credentials,
+                                        migrations_dir=self.settings.migrations_dir)
         return self._db
 
     @property
@@ -65,6 +68,18 @@ class Resources:
                     self._cache = Cache(self.settings.redis, key_prefix=self.settings.app_name)
         return self._cache
 
+    @property
+    def broker(self):
+        if self._broker is None:
+            # Its own lock: importing kombu must not hold up /readyz, which
+            # takes the other one.
+            with self._broker_lock:
+                if self._broker is None:
+                    from .broker import Broker
+
+                    self._broker = Broker(self.settings.redis, app_name=self.settings.app_name)
+        return self._broker
+
     def warm_up(self) -> None:
         """Import the drivers of configured dependencies ahead of the first
         request that needs them. Connects to nothing."""
@@ -72,12 +87,16 @@ class Resources:
             _ = self.db
         if self.settings.redis is not None:
             _ = self.cache
+        # The queue's driver (kombu) is left to the first POST /api/users:
+        # importing it here too competes with the first /readyz for the CPU.
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
         if self._cache is not None:
             self._cache.close()
+        if self._broker is not None:
+            self._broker.close()
 
 
 def create_app(settings: Optional[Settings] = None) -> Flask:
@@ -144,6 +163,16 @@ def _register_error_handlers(app: Flask) -> None:
         if isinstance(exc, NotConfigured):
             return _error(503, f"{exc.dependency}_not_configured",
                           f"No {exc.dependency} is configured: {exc.detail}.")
+        if isinstance(exc, SchemaNotReady):
+            # Not an outage: the release step has not run (or is running).
+            log.warning("database schema not ready: %s", exc.detail, extra={"pending": exc.pending})
+            response, status = _error(
+                503, "schema_not_ready",
+                "The database schema is older than this release: the release command "
+                "(python -m app.migrate) has not applied its migrations yet.",
+                pending_migrations=exc.pending)
+            response.headers["Retry-After"] = "5"
+            return response, status
         log.warning("%s unavailable: %s", exc.dependency, exc.reason,
                     extra={"dependency": exc.dependency, "reason": exc.reason, "detail": exc.detail})
         response, status = _error(503, f"{exc.dependency}_unavailable",

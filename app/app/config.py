@@ -23,6 +23,9 @@ DEFAULT_THREADS = 4
 DEFAULT_DB_PORT = 5432
 DEFAULT_REDIS_PORT = 6379
 MAX_BODY_BYTES = 1024 * 1024
+# Versioned SQL files applied by `python -m app.migrate` (the Procfile's release).
+DEFAULT_MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+DEFAULT_JOBS_RETENTION_DAYS = 30
 
 # The AWS load balancer closes idle connections after 60 s; the server must
 # keep them open longer, or the balancer reuses a socket the server just closed
@@ -80,6 +83,9 @@ class Settings:
     redis: Optional[RedisSettings] = None
     readiness_timeout_seconds: float = 2.0
     max_body_bytes: int = MAX_BODY_BYTES
+    migrations_dir: str = DEFAULT_MIGRATIONS_DIR
+    # `python -m app.jobs prune` deletes finished jobs older than this.
+    jobs_retention_days: int = DEFAULT_JOBS_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -323,6 +329,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         database=_database(env, pool_default=threads),
         redis=_redis(env),
         readiness_timeout_seconds=_float(env, "READINESS_TIMEOUT_SECONDS", 2.0, 0.1, 30.0),
+        migrations_dir=_get(env, "MIGRATIONS_DIR") or DEFAULT_MIGRATIONS_DIR,
+        jobs_retention_days=_int(env, "JOBS_RETENTION_DAYS", DEFAULT_JOBS_RETENTION_DAYS, 1, 3650),
     )
 
 

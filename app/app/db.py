@@ -28,26 +28,16 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
-from .config import DatabaseSettings
-from .errors import DependencyUnavailable, NotConfigured
+from .config import DEFAULT_MIGRATIONS_DIR, DatabaseSettings
+from .errors import DependencyUnavailable, NotConfigured, SchemaNotReady
 from .liveness import CredentialsWatch
+from .migrate import MigrationError, discover, pending
 
 log = logging.getLogger(__name__)
 
-# Several instances may start at once against an empty database; this
-# transaction-scoped advisory lock makes them create the schema one at a
-# time (CREATE TABLE IF NOT EXISTS alone can still fail when two race).
-SCHEMA_LOCK_ID = 0x666C61736B  # any constant bigint shared by all instances
-SCHEMA_STATEMENTS = (
-    """
-    CREATE TABLE IF NOT EXISTS users (
-        id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        username   text        NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT users_username_key UNIQUE (username)
-    )
-    """,
-)
+
+class JobFailed(Exception):
+    """A job that cannot succeed, whatever the retries: it is marked failed."""
 
 # After a failed connection attempt only one request per interval tries
 # again; the others fail at once. An unreachable database (each attempt
@@ -56,6 +46,7 @@ SCHEMA_STATEMENTS = (
 RETRY_INTERVAL_SECONDS = 1.0
 MAX_IDLE_SECONDS = 300.0
 MAX_LIFETIME_SECONDS = 3600.0
+WELCOME_JOB = "welcome"
 NOT_CONFIGURED_HOW = "set DATABASE_URL, or DB_HOST with DB_NAME, DB_USER and DB_PASSWORD"
 
 
@@ -192,9 +183,12 @@ class ConnectionPool:
 
 
 class Database:
-    def __init__(self, settings: Optional[DatabaseSettings], credentials: Optional[CredentialsWatch] = None):
+    def __init__(self, settings: Optional[DatabaseSettings], credentials: Optional[CredentialsWatch] = None,
+                 migrations_dir: str = DEFAULT_MIGRATIONS_DIR):
         self.settings = settings
         self.credentials = credentials
+        self.migrations_dir = migrations_dir
+        self._migrations = None
         self._lock = threading.Lock()
         self._pool: Optional[ConnectionPool] = None
         self._pool_pid: Optional[int] = None
@@ -225,16 +219,18 @@ class Database:
         return self._pool
 
     def _run(self, operation: Callable[[psycopg.Connection], Any]) -> Any:
-        """Run `operation` on a pooled connection, with the schema in place.
-        Every database failure leaves here as DependencyUnavailable."""
+        """Run `operation` on a pooled connection, once the schema is at the
+        version this code needs. Every database failure leaves here as
+        DependencyUnavailable (SchemaNotReady while migrations are pending)."""
         for attempt in (1, 2):
             try:
                 with self._get_pool().connection() as conn:
                     if not self._schema_ready:
-                        self._create_schema(conn)
+                        self._check_schema(conn)
                     return operation(conn)
-            except psycopg.errors.UndefinedTable as exc:
-                # The database was replaced by an empty one: create the schema again.
+            except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
+                # The schema went away or back (a restored or replaced
+                # database): check it again, which names what is missing.
                 self._schema_ready = False
                 if attempt == 2:
                     raise DependencyUnavailable("database", "error", _first_line(exc)) from exc
@@ -245,11 +241,19 @@ class Database:
             except psycopg.Error as exc:
                 raise DependencyUnavailable("database", "error", _first_line(exc)) from exc
 
-    def _create_schema(self, conn: psycopg.Connection) -> None:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
-            for statement in SCHEMA_STATEMENTS:
-                conn.execute(statement)
+    def _check_schema(self, conn: psycopg.Connection) -> None:
+        """The schema is created and changed only by the release command
+        (migrate.py); until it has applied every migration this code ships,
+        database routes answer 503 schema_not_ready. One cheap query per
+        request while that lasts, none after."""
+        if self._migrations is None:
+            try:
+                self._migrations = discover(self.migrations_dir)
+            except MigrationError as exc:
+                raise DependencyUnavailable("database", "error", str(exc)) from exc
+        missing = pending(conn, self._migrations)
+        if missing:
+            raise SchemaNotReady([m.id for m in missing])
         self._schema_ready = True
 
     def close(self) -> None:
@@ -278,10 +282,11 @@ class Database:
 
         return self._run(query)
 
-    def create_user(self, username: str) -> Optional[Dict[str, Any]]:
-        """The new row once committed, or None if the username is taken.
-        A commit that fails raises, so the caller never reports a write
-        that did not happen."""
+    def create_user(self, username: str, job_status: str = "queued") -> Optional[Dict[str, Any]]:
+        """The new row once committed, with its welcome job (`job_id`), or
+        None if the username is taken. User and job commit together, so no
+        user is left without a job. A commit that fails raises, so the caller
+        never reports a write that did not happen."""
 
         def insert(conn: psycopg.Connection):
             with conn.transaction():
@@ -291,9 +296,75 @@ class Database:
                     " RETURNING id, username, created_at",
                     (username,),
                 ).fetchone()
+                if row is not None:
+                    row["job_id"] = conn.execute(
+                        "INSERT INTO jobs (kind, user_id, status) VALUES (%s, %s, %s) RETURNING id",
+                        (WELCOME_JOB, row["id"], job_status),
+                    ).fetchone()["id"]
             return row  # the transaction block has committed by now
 
         return self._run(insert)
+
+    def get_user(self, user_id: int) -> Optional[Dict[str, Any]]:
+        """A user with its welcome message and the state of its latest welcome job."""
+        return self._run(lambda conn: conn.execute(
+            "SELECT u.id, u.username, u.created_at, u.welcome_message, u.welcomed_at,"
+            " j.id AS job_id, j.status AS job_status"
+            " FROM users u LEFT JOIN LATERAL ("
+            "   SELECT id, status FROM jobs WHERE user_id = u.id AND kind = %s ORDER BY id DESC LIMIT 1"
+            " ) j ON true WHERE u.id = %s",
+            (WELCOME_JOB, user_id),
+        ).fetchone())
+
+    # --- jobs ------------------------------------------------------------------
+
+    def get_job(self, job_id: int) -> Optional[Dict[str, Any]]:
+        return self._run(lambda conn: conn.execute(
+            "SELECT id, kind, user_id, status, attempts, error, created_at, started_at, finished_at"
+            " FROM jobs WHERE id = %s", (job_id,)).fetchone())
+
+    def mark_job_not_queued(self, job_id: int, reason: str) -> None:
+        """The message never reached the queue. Only a job nobody has
+        started is changed: a worker may already have run it."""
+        self._run(lambda conn: conn.execute(
+            "UPDATE jobs SET status = 'not_queued', error = %s WHERE id = %s AND status = 'queued'",
+            (reason, job_id)))
+
+    def start_job(self, job_id: int) -> Optional[Dict[str, Any]]:
+        """Mark a job running and return it; None if it is finished or gone
+        (a message delivered twice). A job left `running` by a worker that
+        was killed is started again."""
+        return self._run(lambda conn: conn.execute(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL"
+            " WHERE id = %s AND status IN ('queued', 'not_queued', 'running')"
+            " RETURNING id, kind, user_id, attempts",
+            (job_id,)).fetchone())
+
+    def finish_welcome_job(self, job_id: int, user_id: int) -> None:
+        """The welcome job's work and its `done` commit together: a job
+        seen as done has always written its message."""
+
+        def write(conn: psycopg.Connection):
+            with conn.transaction():
+                user = conn.execute(
+                    "UPDATE users SET welcome_message = 'Welcome, ' || username || '!', welcomed_at = now()"
+                    " WHERE id = %s RETURNING id", (user_id,)).fetchone()
+                if user is None:
+                    raise JobFailed(f"user {user_id} no longer exists")
+                conn.execute("UPDATE jobs SET status = 'done', finished_at = now() WHERE id = %s", (job_id,))
+
+        self._run(write)
+
+    def fail_job(self, job_id: int, error: str) -> None:
+        self._run(lambda conn: conn.execute(
+            "UPDATE jobs SET status = 'failed', error = %s, finished_at = now() WHERE id = %s",
+            (error[:1000], job_id)))
+
+    def prune_jobs(self, older_than_days: int) -> int:
+        """Delete finished jobs (done or failed) older than `older_than_days`."""
+        return self._run(lambda conn: conn.execute(
+            "DELETE FROM jobs WHERE status IN ('done', 'failed')"
+            " AND finished_at < now() - make_interval(days => %s)", (older_than_days,)).rowcount)
 
     def stats(self) -> Dict[str, Any]:
         return self._run(

@@ -34,3 +34,12 @@ class DependencyUnavailable(Exception):
 class NotConfigured(DependencyUnavailable):
     def __init__(self, dependency: str, how: str):
         super().__init__(dependency, "not_configured", how)
+
+
+class SchemaNotReady(DependencyUnavailable):
+    """The database is reachable but its schema is behind this release:
+    the release command (`python -m app.migrate`) has not applied `pending`."""
+
+    def __init__(self, pending):
+        super().__init__("database", "schema_not_ready", f"pending migrations: {', '.join(pending)}")
+        self.pending = list(pending)

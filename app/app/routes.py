@@ -205,10 +205,60 @@ def create_user():
     if "username" not in body:
         raise ApiError(400, "validation_failed", "Missing username", {"username": "is required"})
     username = validate_username(body["username"])
-    row = resources().db.create_user(username)
+    res = resources()
+    row = res.db.create_user(username, job_status="queued" if res.broker.configured else "not_queued")
     if row is None:
         raise ApiError(409, "duplicate", "That username is already taken", {"username": "already exists"})
-    return jsonify(_user_json(row)), 201
+    job = {"id": row["job_id"], "status": "queued"}
+    if not res.broker.configured:
+        job.update(status="not_queued", reason="redis_not_configured")
+    else:
+        # After the commit: a worker must find the rows the message names.
+        # The user exists whatever happens here, so a queue that cannot be
+        # reached is reported in the answer, not as an error.
+        try:
+            res.broker.publish(row["job_id"])
+        except DependencyUnavailable as exc:
+            current_app.logger.warning("welcome job %s not queued: %s", row["job_id"], exc.detail,
+                                       extra={"job_id": row["job_id"]})
+            job.update(status="not_queued", reason="redis_unavailable")
+            try:
+                res.db.mark_job_not_queued(row["job_id"], "redis_unavailable")
+            except DependencyUnavailable:
+                pass  # the row says queued; the answer says what happened
+    return jsonify({**_user_json(row), "welcome_job": job}), 201
+
+
+@bp.get("/api/users/<int(min=1, max=9223372036854775807):user_id>")
+def get_user(user_id: int):
+    row = resources().db.get_user(user_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"No user with id {user_id}")
+    job = {"id": row["job_id"], "status": row["job_status"]} if row["job_id"] is not None else None
+    return jsonify({
+        **_user_json(row),
+        "welcome_message": row["welcome_message"],
+        "welcomed_at": _iso(row["welcomed_at"]),
+        "welcome_job": job,
+    })
+
+
+@bp.get("/api/jobs/<int(min=1, max=9223372036854775807):job_id>")
+def get_job(job_id: int):
+    row = resources().db.get_job(job_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"No job with id {job_id}")
+    return jsonify({
+        "id": row["id"],
+        "kind": row["kind"],
+        "user_id": row["user_id"],
+        "status": row["status"],
+        "attempts": row["attempts"],
+        "error": row["error"],
+        "created_at": _iso(row["created_at"]),
+        "started_at": _iso(row["started_at"]),
+        "finished_at": _iso(row["finished_at"]),
+    })
 
 
 @bp.get("/api/stats")

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -24,9 +25,24 @@ APP_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(APP_DIR))
 
 from app import create_app  # noqa: E402
-from app.config import load_settings  # noqa: E402
+from app.config import DEFAULT_MIGRATIONS_DIR, load_settings  # noqa: E402
+from app.migrate import apply, discover  # noqa: E402
 
 TEST_DB = "app_test"
+# Everything the migrations create, dropped before each test that starts clean.
+SCHEMA_TABLES = ("jobs", "users", "schema_migrations")
+
+
+def migrate(url: str, directory: str = DEFAULT_MIGRATIONS_DIR, upto: Optional[str] = None) -> None:
+    """What the release command does, in this process: the schema the app
+    needs (up to and including version `upto` when given)."""
+    migrations = [m for m in discover(directory) if upto is None or m.version <= upto]
+    apply(load_settings({"DATABASE_URL": url}).database.conninfo, migrations)
+
+
+def reset_schema(url: str) -> None:
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {', '.join(SCHEMA_TABLES)} CASCADE")
 
 
 def _require(name: str) -> str:
@@ -101,8 +117,8 @@ def services() -> Services:
 @pytest.fixture
 def full_env(services) -> Dict[str, str]:
     """The environment of an app with both dependencies, starting from a clean state."""
-    with services.admin() as conn:
-        conn.execute("DROP TABLE IF EXISTS users")
+    reset_schema(services.database_url())
+    migrate(services.database_url())
     redis.Redis.from_url(services.redis_url()).flushdb()
     return {
         "APP_NAME": "svc-under-test",
@@ -135,11 +151,28 @@ def client(make_app, full_env):
 # --- the production server, started the way the Procfile says -------------
 
 
-def procfile_command() -> List[str]:
+def procfile_command(process: str = "web") -> List[str]:
     for line in (APP_DIR / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return shlex.split(line[len("web:"):])
-    raise AssertionError("Procfile has no web: line")
+        if line.startswith(f"{process}:"):
+            return shlex.split(line[len(process) + 1:])
+    raise AssertionError(f"Procfile has no {process}: line")
+
+
+def process_env(env: Dict[str, str]) -> Dict[str, str]:
+    """The environment a Procfile command runs with: the virtualenv first on
+    PATH (scripts/test.sh), as the image's PATH has /opt/venv/bin first."""
+    return {"PATH": os.environ.get("TEST_SERVER_PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1", **env}
+
+
+def terminate(proc: subprocess.Popen, timeout: float = 15) -> int:
+    """SIGTERM, as the platforms send; SIGKILL if it is not gone in `timeout`."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(timeout=5)
 
 
 @dataclass
@@ -183,13 +216,7 @@ class Server:
         return lines
 
     def terminate(self, timeout: float = 15) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait(timeout=5)
+        return terminate(self.proc, timeout)
 
 
 def wait_for_status(server: Server, path: str, status: int, deadline_s: float, interval: float = 0.01) -> float:
@@ -250,3 +277,81 @@ def black_hole():
     listener.listen(64)
     yield listener.getsockname()[1]
     listener.close()
+
+
+# --- the other Procfile processes: release, worker, scheduled jobs -----------
+
+
+def json_lines(text: str) -> List[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def run_command(command: List[str], env: Dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run a command from the app directory, as the image would, to its end."""
+    return subprocess.run(command, cwd=APP_DIR, env=process_env(env), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@dataclass
+class Process:
+    """A long-running Procfile process (the worker), its output in a file."""
+
+    proc: subprocess.Popen
+    log_path: Path
+
+    def lines(self) -> List[dict]:
+        return json_lines(self.log_path.read_text())
+
+    def wait_for_log(self, message: str, deadline_s: float = 15) -> dict:
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            for line in self.lines():
+                if message in line.get("message", ""):
+                    return line
+            if self.proc.poll() is not None:
+                raise AssertionError(f"exited with {self.proc.returncode}: {self.log_path.read_text()[-2000:]}")
+            time.sleep(0.05)
+        raise AssertionError(f"no log line with {message!r} within {deadline_s}s: {self.log_path.read_text()[-2000:]}")
+
+    def terminate(self, timeout: float = 15) -> int:
+        return terminate(self.proc, timeout)
+
+
+@pytest.fixture
+def start_process(tmp_path):
+    started: List[Process] = []
+
+    def start(process: str, env: Dict[str, str]) -> Process:
+        log_path = tmp_path / f"{process}-{len(started)}.log"
+        with open(log_path, "wb") as log_file:
+            proc = subprocess.Popen(procfile_command(process), cwd=APP_DIR, env=process_env(env),
+                                    stdout=log_file, stderr=subprocess.STDOUT)
+        started.append(Process(proc, log_path))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.terminate()
+
+
+def wait_until(predicate, deadline_s: float = 15, interval: float = 0.05, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy; return that."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {deadline_s}s (last: {value!r})")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def empty_database(services):
+    """A database of its own with nothing in it, dropped afterwards."""
+    name = f"empty_{uuid.uuid4().hex[:10]}"
+    with services.admin("postgres") as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield services.database_url(name)
+    with services.admin("postgres") as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")

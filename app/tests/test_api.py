@@ -294,7 +294,7 @@ def test_a_write_whose_commit_fails_is_503_not_201(client, services):
         assert names == ["warm-up", "accepted"]
     finally:
         with services.admin() as conn:
-            conn.execute("DROP TABLE users")
+            conn.execute("DROP TRIGGER reject_at_commit ON users")
             conn.execute("DROP FUNCTION reject_at_commit()")
 
 

@@ -13,7 +13,7 @@ from psycopg import sql
 from app.db import RETRY_INTERVAL_SECONDS, credentials_rejected
 from app.liveness import CredentialsWatch
 from app.logs import JsonFormatter
-from conftest import wait_for_status
+from conftest import migrate, wait_for_status
 
 FAST = {"DB_AUTH_FAILURE_THRESHOLD": "3", "DB_AUTH_FAILURE_MIN_SECONDS": "1"}
 TRIGGER_HAPPY = {"DB_AUTH_FAILURE_THRESHOLD": "1", "DB_AUTH_FAILURE_MIN_SECONDS": "0"}
@@ -149,8 +149,10 @@ def rotating_role(services):
                 # replaced sooner or later, and those replacements are what fail.
                 conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
 
+    url = f"postgresql://{role}:{passwords['old']}@127.0.0.1:{services.pg_port}/{dbname}"
+    migrate(url)
     yield {
-        "url": f"postgresql://{role}:{passwords['old']}@127.0.0.1:{services.pg_port}/{dbname}",
+        "url": url,
         "passwords": passwords,
         "set_password": set_password,
     }
