@@ -86,6 +86,8 @@ class Settings:
     migrations_dir: str = DEFAULT_MIGRATIONS_DIR
     # `python -m app.jobs prune` deletes finished jobs older than this.
     jobs_retention_days: int = DEFAULT_JOBS_RETENTION_DAYS
+    # A scheduled job's time limit, when its platform passes one.
+    job_timeout_seconds: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         readiness_timeout_seconds=_float(env, "READINESS_TIMEOUT_SECONDS", 2.0, 0.1, 30.0),
         migrations_dir=_get(env, "MIGRATIONS_DIR") or DEFAULT_MIGRATIONS_DIR,
         jobs_retention_days=_int(env, "JOBS_RETENTION_DAYS", DEFAULT_JOBS_RETENTION_DAYS, 1, 3650),
+        job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", 0, 1, 86_400) if _get(env, "JOB_TIMEOUT_SECONDS") else None,
     )
 
 

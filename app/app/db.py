@@ -360,11 +360,14 @@ class Database:
             "UPDATE jobs SET status = 'failed', error = %s, finished_at = now() WHERE id = %s",
             (error[:1000], job_id)))
 
-    def prune_jobs(self, older_than_days: int) -> int:
-        """Delete finished jobs (done or failed) older than `older_than_days`."""
+    def prune_jobs(self, older_than_days: int, batch: int = 1000) -> int:
+        """Delete up to `batch` finished jobs (done or failed) older than
+        `older_than_days`; returns how many. Batches keep each statement
+        within DB_STATEMENT_TIMEOUT_MS and its locks short."""
         return self._run(lambda conn: conn.execute(
-            "DELETE FROM jobs WHERE status IN ('done', 'failed')"
-            " AND finished_at < now() - make_interval(days => %s)", (older_than_days,)).rowcount)
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN ('done', 'failed')"
+            " AND finished_at < now() - make_interval(days => %s) LIMIT %s)",
+            (older_than_days, batch)).rowcount)
 
     def stats(self) -> Dict[str, Any]:
         return self._run(

@@ -7,7 +7,9 @@ stack setting `schedules`, or by hand.
 `prune` deletes finished background jobs (status `done` or `failed`) whose
 `finished_at` is more than N days ago (default JOBS_RETENTION_DAYS, 30). Users
 and their welcome messages stay; a job still queued or running is never
-touched. Safe to run at any time and as often as wanted.
+touched. Safe to run at any time and as often as wanted. It deletes in
+batches of 1000 and, when JOB_TIMEOUT_SECONDS is set (the AWS schedule sets
+it: ECS has no run timeout of its own), starts no batch in its last 30 s.
 
 Exit status: 0 done; 1 the database was unavailable or its schema is behind
 this release; 2 bad arguments or configuration.
@@ -27,11 +29,24 @@ from .errors import DependencyUnavailable
 
 log = logging.getLogger("app.jobs")
 
+PRUNE_BATCH = 1000
+# Stop starting batches this long before JOB_TIMEOUT_SECONDS runs out.
+TIMEOUT_MARGIN_SECONDS = 30
 
-def prune(db: Database, older_than_days: int) -> int:
-    deleted = db.prune_jobs(older_than_days)
-    log.info("pruned %d finished jobs older than %d days", deleted, older_than_days,
-             extra={"job": "prune", "deleted": deleted, "older_than_days": older_than_days})
+
+def prune(db: Database, older_than_days: int, deadline: Optional[float] = None) -> int:
+    """Delete in batches until none is left, or until `deadline` (monotonic
+    time) has passed; the next run takes the rest."""
+    deleted, complete = 0, False
+    while deadline is None or time.monotonic() < deadline:
+        batch = db.prune_jobs(older_than_days, batch=PRUNE_BATCH)
+        deleted += batch
+        if batch < PRUNE_BATCH:
+            complete = True
+            break
+    log.info("pruned %d finished jobs older than %d days%s", deleted, older_than_days,
+             "" if complete else "; stopped at the time limit, the next run deletes the rest",
+             extra={"job": "prune", "deleted": deleted, "older_than_days": older_than_days, "complete": complete})
     return deleted
 
 
@@ -55,8 +70,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_USAGE
     db = Database(settings.database, migrations_dir=settings.migrations_dir)
     started = time.perf_counter()
+    deadline = None
+    if settings.job_timeout_seconds is not None:
+        deadline = time.monotonic() + max(1, settings.job_timeout_seconds - TIMEOUT_MARGIN_SECONDS)
     try:
-        prune(db, args.older_than_days)
+        prune(db, args.older_than_days, deadline)
     except DependencyUnavailable as exc:
         log.error("%s failed: database %s (%s)", args.job, exc.reason, exc.detail,
                   extra={"job": args.job, "reason": exc.reason})

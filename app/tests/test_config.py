@@ -16,6 +16,13 @@ def test_defaults_need_no_environment_at_all():
     assert (s.app_name, s.app_version, s.app_env) == ("flask-multicloud", "dev", "development")
     assert s.database is None and s.redis is None
     assert s.max_body_bytes == 1024 * 1024
+    assert s.migrations_dir.endswith("/migrations") and s.jobs_retention_days == 30
+    assert s.job_timeout_seconds is None
+
+
+def test_the_commands_beside_the_web_read_their_settings():
+    s = load_settings({"MIGRATIONS_DIR": "/elsewhere", "JOBS_RETENTION_DAYS": "7", "JOB_TIMEOUT_SECONDS": "600"})
+    assert (s.migrations_dir, s.jobs_retention_days, s.job_timeout_seconds) == ("/elsewhere", 7, 600)
 
 
 def test_database_from_parts_keeps_the_password_out_of_the_description():
@@ -78,6 +85,8 @@ def test_database_url_takes_the_password_from_db_password():
          "DB_AUTH_FAILURE_MIN_SECONDS='soon' is not a number"),
         ({"REDIS_URL": "http://h"}, "REDIS_URL must start with"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' is not allowed"),
+        ({"JOBS_RETENTION_DAYS": "0"}, "JOBS_RETENTION_DAYS='0' is out of range"),
+        ({"JOB_TIMEOUT_SECONDS": "ten"}, "JOB_TIMEOUT_SECONDS='ten' is not an integer"),
     ],
 )
 def test_invalid_settings_name_the_variable(env, message):

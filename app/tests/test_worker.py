@@ -6,6 +6,9 @@ import time
 
 import pytest
 
+from app import jobs
+from app.config import load_settings
+from app.db import Database
 from conftest import json_lines, procfile_command, run_command, wait_until
 
 WORKER = procfile_command("worker")
@@ -147,6 +150,21 @@ def test_prune_deletes_finished_jobs_older_than_the_retention(client, full_env, 
     shorter = run_command(PRUNE + ["--older-than-days", "7"], {**full_env, "JOBS_RETENTION_DAYS": "90"}, timeout=30)
     assert shorter.returncode == 0
     assert [line["deleted"] for line in json_lines(shorter.stdout) if "deleted" in line] == [1]
+
+
+def test_prune_deletes_in_batches_and_stops_at_its_deadline(client, full_env, services, monkeypatch):
+    user = post_user(client, "batched")
+    with services.admin() as conn:
+        conn.execute("INSERT INTO jobs (kind, user_id, status, finished_at)"
+                     " SELECT 'welcome', %s, 'done', now() - interval '40 days' FROM generate_series(1, 5)",
+                     (user["id"],))
+    monkeypatch.setattr(jobs, "PRUNE_BATCH", 2)
+    db = Database(load_settings(full_env).database)
+    try:
+        assert jobs.prune(db, 30, deadline=time.monotonic() - 1) == 0  # out of time: nothing started
+        assert jobs.prune(db, 30) == 5  # batches of 2, 2, 1
+    finally:
+        db.close()
 
 
 def test_prune_fails_clearly_when_the_schema_is_not_ready(empty_database):
