@@ -147,6 +147,13 @@ describe("processes on AWS", () => {
         assert.ok(statements.every((s) => list(s.Resource).every((x) => x !== "*")), "no wildcard resource");
     });
 
+    it("names the worker services and schedules in the stack outputs", async () => {
+        const r = await awsAll();
+        assert.deepStrictEqual(r.outputs.workerServices, { worker: `<computed:${WORKER}-service.name>` });
+        assert.deepStrictEqual(r.outputs.schedules, { prune: "shop-api-prod-job-prune" });
+        assert.ok(!("workerServices" in (await render("prod")).outputs));
+    });
+
     it("declares no worker, job or release step when the Procfile has only web and no schedule is set", async () => {
         const r = await render("prod");
         assert.deepStrictEqual(r.all("aws:ecs/service:Service").map((s) => s.name), ["app-service-service"]);
@@ -235,6 +242,11 @@ describe("processes on Google Cloud", () => {
         const protectedOnes = [...r.all("gcp:cloudrunv2/workerPool:WorkerPool"), ...r.all("gcp:cloudrunv2/job:Job")].filter((x) => x.inputs.deletionProtection !== false);
         assert.deepStrictEqual(protectedOnes.map((x) => x.name), []);
         assert.strictEqual(r.one("gcp:cloudrunv2/service:Service", "app-run-service").inputs.deletionProtection, true, "the web service keeps its protection");
+    });
+
+    it("names the worker pools, scheduled jobs and release job in the stack outputs", async () => {
+        const r = await gcpAll();
+        assert.deepStrictEqual([r.outputs.workerPools, r.outputs.scheduledJobs, r.outputs.releaseJob], [{ worker: "shop-api-dev-worker" }, { prune: "shop-api-dev-job-prune" }, "shop-api-dev-release"]);
     });
 
     it("declares no worker pool, job, schedule or invoker when the Procfile has only web and no schedule is set", async () => {

@@ -169,6 +169,8 @@ export class AwsTarget extends pulumi.ComponentResource {
                 loadBalancerDnsName: lb.dnsName,
                 alarmTopicArn: alarms.topicArn,
                 endpointNote: pulumi.output(endpointNote(settings.domain, awsSettings.hostedZone)),
+                ...(processPlan.workers.length > 0 ? { workerServices: pulumi.output(processes.workerServiceNames) } : {}),
+                ...(processPlan.schedules.length > 0 ? { schedules: pulumi.output(processes.scheduleNames) } : {}),
             },
         };
         this.registerOutputs({ ...this.outputs, ...this.outputs.extra });

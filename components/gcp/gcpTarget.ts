@@ -222,6 +222,9 @@ export class GcpTarget extends pulumi.ComponentResource {
                 logBucket: logs.bucketName,
                 serviceAccount: identity.email,
                 imageRepository: registry.imageRepository,
+                ...(processPlan.workers.length > 0 ? { workerPools: pulumi.output(processes.workerPoolNames) } : {}),
+                ...(processPlan.schedules.length > 0 ? { scheduledJobs: pulumi.output(processes.jobNames) } : {}),
+                ...(processes.releaseJob ? { releaseJob: processes.releaseJob.name } : {}),
                 ...(domain ? { dnsRecords: domain.dnsRecords } : {}),
             },
         };
