@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_until
+
 
 def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
@@ -73,3 +75,20 @@ def test_tls_verifies_certificates_by_default(make_app, tls_redis):
 def test_plain_text_to_a_tls_port_fails_cleanly(make_app, tls_redis):
     client = make_app(tls_env(tls_redis)).test_client()
     assert client.get("/api/cache-test").status_code == 503
+
+
+def test_the_job_queue_and_the_worker_speak_tls_too(make_app, full_env, tls_redis, start_process):
+    # The queue (kombu) connects with the same TLS settings as the cache.
+    env = {**{k: v for k, v in full_env.items() if k != "REDIS_URL"},
+           **tls_env(tls_redis, REDIS_TLS="true", REDIS_TLS_CA_CERT=tls_redis["ca_pem"])}
+    client = make_app(env).test_client()
+    created = client.post("/api/users", json={"username": "over-tls"}).get_json()
+    assert created["welcome_job"]["status"] == "queued"
+    start_process("worker", env)
+    job = f"/api/jobs/{created['welcome_job']['id']}"
+    wait_until(lambda: client.get(job).get_json()["status"] == "done", what="job done over TLS")
+
+    wrong_ca = make_app({**env, "REDIS_TLS_CA_CERT": tls_redis["other_ca_pem"]}).test_client()
+    refused = wrong_ca.post("/api/users", json={"username": "wrong-ca"}).get_json()
+    assert refused["welcome_job"] == {"id": refused["welcome_job"]["id"], "status": "not_queued",
+                                      "reason": "redis_unavailable"}
