@@ -769,6 +769,9 @@ def main():
         startup = measure_startup(args.startup_runs, delayed)
         print(f"... {(time.monotonic() - wall0):.0f} s", flush=True)
 
+        # The web process only checks the schema; the Procfile's release command creates it.
+        subprocess.run([PYTHON, "-m", "app.migrate"], cwd=APP_DIR, check=True, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "DATABASE_URL": DATABASE_URL})
         seeder = Server(procfile_command(), loopback, "seed")
         try:
             seeder.wait_ready()

@@ -109,16 +109,26 @@ class Dependencies:
                                password=self.pg_password, autocommit=True)
 
 
+def env_args(env: Dict[str, str]) -> List[str]:
+    return [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
+
+
 @pytest.fixture(scope="session")
-def dependencies() -> Dependencies:
+def dependencies(image) -> Dependencies:
     names = ["CONTAINER_HOST", "CONTAINER_PG_PORT", "CONTAINER_PG_PASSWORD", "CONTAINER_PG_DB",
              "CONTAINER_REDIS_PORT", "CONTAINER_REDIS_PASSWORD"]
     missing = [name for name in names if not os.environ.get(name)]
     if missing:
         pytest.exit(f"{', '.join(missing)} not set: run the tests through container/test.sh", returncode=2)
     env = os.environ
-    return Dependencies(env["CONTAINER_HOST"], int(env["CONTAINER_PG_PORT"]), env["CONTAINER_PG_PASSWORD"],
+    deps = Dependencies(env["CONTAINER_HOST"], int(env["CONTAINER_PG_PORT"]), env["CONTAINER_PG_PASSWORD"],
                         env["CONTAINER_PG_DB"], int(env["CONTAINER_REDIS_PORT"]), env["CONTAINER_REDIS_PASSWORD"])
+    # The schema, made as the platforms make it before a rollout: the image's
+    # release command (the web process only checks it).
+    release = docker("run", "--rm", "--read-only", "--tmpfs", "/tmp", *env_args(deps.env()), image,
+                     "python", "-m", "app.migrate", timeout=120, check=False)
+    assert release.returncode == 0, f"release exited {release.returncode}: {release.stdout}{release.stderr}"
+    return deps
 
 
 @pytest.fixture
@@ -127,12 +137,11 @@ def run_container() -> Iterator:
     tmpfs /tmp, the image's own user and command. Removes them afterwards."""
     started: List[str] = []
 
-    def run(image: str, env: Optional[Dict[str, str]] = None, extra: Optional[List[str]] = None) -> Container:
+    def run(image: str, env: Optional[Dict[str, str]] = None, extra: Optional[List[str]] = None,
+            command: Optional[List[str]] = None) -> Container:
         name = f"fmc-test-{uuid.uuid4().hex[:8]}"
-        args = ["run", "--detach", "--name", name, "--read-only", "--tmpfs", "/tmp"]
-        for key, value in (env or {}).items():
-            args += ["--env", f"{key}={value}"]
-        container_id = docker(*args, *(extra or []), image).stdout.strip()
+        args = ["run", "--detach", "--name", name, "--read-only", "--tmpfs", "/tmp", *env_args(env or {})]
+        container_id = docker(*args, *(extra or []), image, *(command or [])).stdout.strip()
         started.append(container_id)
         ip = docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", container_id).stdout.strip()
         return Container(container_id, ip)

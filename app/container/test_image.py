@@ -66,6 +66,24 @@ def test_api_works_against_postgresql_and_redis(image, run_container, dependenci
     assert container.get("/readyz").status == 200
 
 
+def test_the_procfile_worker_runs_jobs_in_the_image_and_stops_with_exit_0(image, run_container, dependencies):
+    # `python` must resolve on the image's PATH: the Procfile's worker and
+    # release lines, and the platforms' commands, name it so.
+    web = run_container(image, env=dependencies.env())
+    worker = run_container(image, env=dependencies.env(), command=["python", "-m", "app.worker"])
+    wait_for_200(web)
+    created = web.request("POST", "/api/users", body={"username": f"queued-{uuid.uuid4().hex[:8]}"})
+    assert created.status == 201 and created.body["welcome_job"]["status"] == "queued", created.body
+    job = f"/api/jobs/{created.body['welcome_job']['id']}"
+    deadline = time.monotonic() + 20
+    while web.get(job).body["status"] != "done":
+        assert time.monotonic() < deadline, f"job not done; worker logs:\n{worker.logs()}"
+        time.sleep(0.2)
+    docker("stop", "--time", "10", worker.id, timeout=30)
+    assert worker.inspect("{{.State.ExitCode}}") == "0", worker.logs()
+    assert "worker stopped" in worker.logs()
+
+
 def test_docker_stop_lets_the_request_in_flight_finish_and_exits_0(image, run_container, dependencies):
     container = run_container(image, env={**dependencies.env(), "WEB_CONCURRENCY": "1"})
     wait_for_200(container)
