@@ -96,9 +96,9 @@ describe("AWS Elastic Beanstalk target", () => {
             assert.strictEqual(r.one("aws:s3/bucket:Bucket", "app-beanstalk-versions").inputs.forceDestroy, false, "prod is protected");
             const sse = r.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "app-beanstalk-versions-encryption").inputs as { bucket: string; rules: Array<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }> };
             assert.deepStrictEqual([sse.bucket, sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm], [bucket, "AES256"]);
-            const block = r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "app-beanstalk-versions-private").inputs;
+            const block = r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "app-beanstalk-versions-public-access").inputs;
             assert.deepStrictEqual(block, { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-            const policy = parseJson<{ Statement: Array<Record<string, unknown>> }>(r.one("aws:s3/bucketPolicy:BucketPolicy", "app-beanstalk-versions-tls-only").inputs.policy);
+            const policy = parseJson<{ Statement: Array<Record<string, unknown>> }>(r.one("aws:s3/bucketPolicy:BucketPolicy", "app-beanstalk-versions-policy").inputs.policy);
             assert.deepStrictEqual(policy.Statement[0].Effect, "Deny");
             assert.deepStrictEqual(policy.Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
         });
@@ -160,7 +160,7 @@ describe("AWS Elastic Beanstalk target", () => {
             const r = await render("prod", ...PLAIN);
             const lb = options(r)["aws:elbv2:loadbalancer"];
             assert.strictEqual(lb.AccessLogsS3Enabled, "true");
-            assert.strictEqual(lb.AccessLogsS3Bucket, r.one("aws:s3/bucketPolicy:BucketPolicy", "app-access-logs-policy").inputs.bucket);
+            assert.strictEqual(lb.AccessLogsS3Bucket, r.one("aws:s3/bucketPolicy:BucketPolicy", "app-access-logs-bucket-policy").inputs.bucket);
             assert.deepStrictEqual([lb.SecurityGroups, lb.ManagedSecurityGroup], [computed("app-network-lb-sg", "id"), computed("app-network-lb-sg", "id")]);
         });
 

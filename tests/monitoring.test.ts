@@ -217,7 +217,7 @@ describe("access and request logs", () => {
     it("grant log delivery to the region's ELB account, deny plain HTTP, and make the balancer wait for the grant", async () => {
         const r = await render("prod");
         const policy = parseJson<{ Statement: Array<{ Sid: string; Effect: string; Principal: unknown; Action: string; Resource: unknown; Condition?: unknown }> }>(
-            r.one("aws:s3/bucketPolicy:BucketPolicy", "app-lb-logs-policy").inputs.policy,
+            r.one("aws:s3/bucketPolicy:BucketPolicy", "app-lb-logs-bucket-policy").inputs.policy,
         );
         const arn = computed("app-lb-logs-bucket", "arn");
         const [deny, grant] = policy.Statement;
@@ -225,7 +225,7 @@ describe("access and request logs", () => {
         assert.deepStrictEqual(deny.Resource, [arn, `${arn}/*`]);
         // us-east-1 predates August 2022: its ELB account, not the service principal.
         assert.deepStrictEqual([grant.Effect, grant.Principal, grant.Action, grant.Resource], ["Allow", { AWS: "arn:aws:iam::127311923021:root" }, "s3:PutObject", `${arn}/AWSLogs/${MOCK_ACCOUNT_ID}/*`]);
-        assert.ok(r.one("aws:lb/loadBalancer:LoadBalancer").dependsOn?.includes("aws:s3/bucketPolicy:BucketPolicy::app-lb-logs-policy"));
+        assert.ok(r.one("aws:lb/loadBalancer:LoadBalancer").dependsOn?.includes("aws:s3/bucketPolicy:BucketPolicy::app-lb-logs-bucket-policy"));
     });
 
     it("grant the log-delivery service in regions opened since August 2022", () => {

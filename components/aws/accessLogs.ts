@@ -3,6 +3,7 @@
 // TLS only, and emptied of logs older than `logRetentionDays`.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PrivateBucket } from "./privateBucket";
 
 /**
  * The Elastic Load Balancing account that delivers access logs in each region
@@ -62,62 +63,19 @@ export class AccessLogs extends pulumi.ComponentResource {
 
     constructor(name: string, args: AccessLogsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flask-multicloud:aws:AccessLogs", name, {}, opts);
-        const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: !args.protect }, { parent: this });
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access`,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            { parent: this },
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-            { parent: this },
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
+        const bucket = new PrivateBucket(
+            `${name}-bucket`,
             {
-                bucket: bucket.id,
-                rules: [{ id: "expire-access-logs", status: "Enabled", filter: { prefix: "" }, expiration: { days: args.retentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
+                forceDestroy: !args.protect,
+                expireAfterDays: args.retentionDays,
+                statements: ({ arn, accountId, region, partition }) => [
+                    { Sid: "ElbLogDelivery", Effect: "Allow", Principal: logDeliveryPrincipal(region, partition), Action: "s3:PutObject", Resource: `${arn}/AWSLogs/${accountId}/*` },
+                ],
             },
             { parent: this },
         );
-
-        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const region = aws.getRegionOutput({}, { parent: this }).region;
-        const partition = aws.getPartitionOutput({}, { parent: this }).partition;
-        this.policy = new aws.s3.BucketPolicy(
-            `${name}-policy`,
-            {
-                bucket: bucket.id,
-                policy: pulumi.all([bucket.arn, account, region, partition]).apply(([arn, accountId, regionName, partitionName]) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Sid: "DenyInsecureTransport",
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: "s3:*",
-                                Resource: [arn, `${arn}/*`],
-                                Condition: { Bool: { "aws:SecureTransport": "false" } },
-                            },
-                            {
-                                Sid: "ElbLogDelivery",
-                                Effect: "Allow",
-                                Principal: logDeliveryPrincipal(regionName, partitionName),
-                                Action: "s3:PutObject",
-                                Resource: `${arn}/AWSLogs/${accountId}/*`,
-                            },
-                        ],
-                    }),
-                ),
-            },
-            // S3 rejects a policy while the public access block is being applied.
-            { parent: this, dependsOn: [publicAccess] },
-        );
-
-        this.bucketName = bucket.bucket;
+        this.policy = bucket.policy;
+        this.bucketName = bucket.bucket.bucket;
         this.registerOutputs({ bucketName: this.bucketName });
     }
 }

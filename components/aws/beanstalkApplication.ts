@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { uniqueName } from "../naming";
+import { PrivateBucket } from "./privateBucket";
 
 export interface BeanstalkApplicationArgs {
     /** Delete the bundle bucket even when it still holds bundles. Off in prod (`!settings.protect`). */
@@ -64,42 +65,7 @@ export class BeanstalkApplication extends pulumi.ComponentResource {
     }
 
     private createBucket(name: string, forceDestroy: boolean): aws.s3.Bucket {
-        const bucket = new aws.s3.Bucket(`${name}-versions`, { forceDestroy }, { parent: this });
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-versions-encryption`,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
-            { parent: this },
-        );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-versions-private`,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            { parent: this },
-        );
-        new aws.s3.BucketOwnershipControls(`${name}-versions-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
-        new aws.s3.BucketPolicy(
-            `${name}-versions-tls-only`,
-            {
-                bucket: bucket.id,
-                policy: bucket.arn.apply((arn) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Sid: "DenyInsecureTransport",
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: "s3:*",
-                                Resource: [arn, `${arn}/*`],
-                                Condition: { Bool: { "aws:SecureTransport": "false" } },
-                            },
-                        ],
-                    }),
-                ),
-            },
-            // S3 rejects a policy while the public access block is being changed.
-            { parent: this, dependsOn: [publicAccess] },
-        );
-        return bucket;
+        return new PrivateBucket(`${name}-versions`, { forceDestroy }, { parent: this }).bucket;
     }
 
     /**
