@@ -1,15 +1,16 @@
 """The background worker (`python -m app.worker`, the Procfile's `worker:`)
 against real PostgreSQL and Redis, and the scheduled job `python -m app.jobs`."""
 
+import shutil
 import signal
 import time
 
 import pytest
 
 from app import jobs
-from app.config import load_settings
+from app.config import DEFAULT_MIGRATIONS_DIR, load_settings
 from app.db import Database
-from conftest import json_lines, procfile_command, run_command, wait_until
+from conftest import json_lines, migrate, procfile_command, run_command, wait_until
 
 WORKER = procfile_command("worker")
 PRUNE = ["python", "-m", "app.jobs", "prune"]  # the command the `schedules` setting runs
@@ -172,3 +173,18 @@ def test_prune_fails_clearly_when_the_schema_is_not_ready(empty_database):
     assert result.returncode == 1
     assert "schema_not_ready" in json_lines(result.stdout)[-1]["message"]
     assert run_command(PRUNE + ["--older-than-days", "0"], {"DATABASE_URL": empty_database}).returncode == 2
+
+
+def test_a_job_waits_while_a_migration_is_pending(client, full_env, services, start_process, tmp_path):
+    # The worker of a release whose migration has not run yet (0003 is pending).
+    newer = tmp_path / "migrations"
+    shutil.copytree(DEFAULT_MIGRATIONS_DIR, newer)
+    (newer / "0003_next_release.sql").write_text("ALTER TABLE users ADD COLUMN note text; -- 100% additive\n")
+    worker = start_process("worker", {**full_env, "MIGRATIONS_DIR": str(newer)})
+    created = post_user(client, "early-bird")
+    put_back = worker.wait_for_log("put back: database schema_not_ready")
+    assert put_back["job_id"] == created["welcome_job"]["id"]
+    assert job_status(client, created["welcome_job"]["id"]) == "queued"  # not counted as a failure
+
+    migrate(services.database_url(), directory=str(newer))
+    wait_for_job(client, created["welcome_job"]["id"])
