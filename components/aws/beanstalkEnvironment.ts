@@ -4,6 +4,7 @@
 // deployments, managed updates, logs, scaling, HTTPS, environment and secrets).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { pullImageStatements, readSecretsStatements } from "./iamStatements";
 import { ServiceArgs } from "../serviceArgs";
 import { uniqueId } from "../naming";
 import { AppSecrets } from "./appSecrets";
@@ -299,14 +300,7 @@ export class BeanstalkEnvironment extends pulumi.ComponentResource {
                         return JSON.stringify({
                             Version: "2012-10-17",
                             Statement: [
-                                // GetAuthorizationToken has no resource-level permissions.
-                                { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-                                {
-                                    Sid: "PullImage",
-                                    Effect: "Allow",
-                                    Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                                    Resource: [repositoryArn],
-                                },
+                                ...pullImageStatements(repositoryArn),
                                 { Sid: "ReadBundle", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/*`] },
                                 {
                                     Sid: "WriteLogs",
@@ -320,9 +314,7 @@ export class BeanstalkEnvironment extends pulumi.ComponentResource {
                                     Action: ["elasticbeanstalk:PutInstanceStatistics"],
                                     Resource: [`${beanstalk}:application/${args.applicationName}`, `${beanstalk}:environment/${args.applicationName}/${envName}`],
                                 },
-                                ...(secretArns.length > 0
-                                    ? [{ Sid: "ReadSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...new Set(secretArns)].sort() }]
-                                    : []),
+                                ...readSecretsStatements(secretArns),
                             ],
                         });
                     }),

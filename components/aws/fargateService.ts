@@ -2,6 +2,7 @@
 // the task definition, the service behind the load balancer, and autoscaling.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { pullImageStatements, readSecretsStatements } from "./iamStatements";
 import { ServiceArgs } from "../serviceArgs";
 import { uniqueName } from "../naming";
 import { Architecture } from "../settings";
@@ -292,18 +293,9 @@ export class FargateService extends pulumi.ComponentResource {
                     JSON.stringify({
                         Version: "2012-10-17",
                         Statement: [
-                            // GetAuthorizationToken has no resource-level permissions.
-                            { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-                            {
-                                Sid: "PullImage",
-                                Effect: "Allow",
-                                Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                                Resource: [repositoryArn],
-                            },
+                            ...pullImageStatements(repositoryArn),
                             { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroupArn}:*`] },
-                            ...(arns.length > 0
-                                ? [{ Sid: "ReadSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...new Set(arns)].sort() }]
-                                : []),
+                            ...readSecretsStatements(arns),
                         ],
                     }),
                 ),
