@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tarfile
@@ -129,6 +130,15 @@ def dependencies(image) -> Dependencies:
                      "python", "-m", "app.migrate", timeout=120, check=False)
     assert release.returncode == 0, f"release exited {release.returncode}: {release.stdout}{release.stderr}"
     return deps
+
+
+def procfile(process: str) -> Optional[List[str]]:
+    """The command of one Procfile line (web, release, ...), or None."""
+    for line in (APP_DIR / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            return shlex.split(command)
+    return None
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ what Fargate and Cloud Run rely on (see the README's contract)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import APP_DIR, build, docker, image_paths, wait_for_200
+from conftest import APP_DIR, build, docker, image_paths, procfile, wait_for_200
 
 # Docker's health check runs every 10 s by the image's settings; the tests run
 # the image's own check command every second instead, so they need not wait.
@@ -22,6 +23,12 @@ SHELLS = re.compile(r"/s?bin/(sh|bash|dash|ash|busybox|zsh)$")
 # Programs, in any bin directory; and the compiler proper, wherever it is.
 COMPILERS = re.compile(r"/s?bin/((x86_64-linux-gnu-)?(cc|c\+\+|gcc|g\+\+|clang|cpp|ld|as)(-\d+)?)$|/cc1(plus)?$")
 PACKAGE_MANAGERS = re.compile(r"/s?bin/(apt|apt-get|dpkg|apk|yum|dnf|rpm|pip|pip3(\.\d+)?)$")
+
+
+def test_command_is_the_procfile_web_line_in_exec_form(image):
+    config = json.loads(docker("image", "inspect", "-f", "{{json .Config}}", image).stdout)
+    assert config["Cmd"] == procfile("web")
+    assert not config.get("Entrypoint"), "no shell or wrapper in front: gunicorn is PID 1 and gets SIGTERM"
 
 
 def test_runs_as_non_root_on_a_read_only_root(image, run_container):
