@@ -44,6 +44,27 @@ loglevel = _server.log_level.lower()
 install_json_error_pages()
 
 
+def on_starting(server):
+    # A platform that runs the web process only (Elastic Beanstalk) sets
+    # RELEASE_ON_START: the master then runs the release command itself before
+    # it listens or forks a worker, so no worker serves an old schema. Instances
+    # starting at once queue on the migrations' advisory lock. A failed release
+    # stops the master: the instance never gets healthy, and the rollout stops.
+    if not _server.release_on_start:
+        return
+    from app import migrate  # psycopg is imported only when asked for
+
+    server.log.info("RELEASE_ON_START: applying pending migrations before the workers start")
+    try:
+        status = migrate.main([])
+    except Exception:
+        server.log.exception("RELEASE_ON_START: the release command raised; not starting")
+        status = 1
+    if status != 0:
+        server.log.error("RELEASE_ON_START: the release command exited %d; not starting", status)
+        raise SystemExit(status)
+
+
 def _resources(worker):
     app = getattr(worker, "wsgi", None)
     return getattr(app, "extensions", {}).get("flask_multicloud") if app else None

@@ -101,6 +101,9 @@ class ServerSettings:
     graceful_timeout_seconds: int = GRACEFUL_TIMEOUT_SECONDS
     worker_tmp_dir: Optional[str] = None
     log_level: str = "INFO"
+    # Apply pending migrations in the master before any worker forks, for a
+    # platform that runs the web process only (Elastic Beanstalk).
+    release_on_start: bool = False
 
 
 # --- parsing helpers -------------------------------------------------------
@@ -388,4 +391,5 @@ def load_server_settings(
         threads=_int(env, "GUNICORN_THREADS", DEFAULT_THREADS, 1, 256),
         worker_tmp_dir=_worker_tmp_dir(),
         log_level=_choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS),
+        release_on_start=_bool(env, "RELEASE_ON_START", False),
     )
