@@ -239,7 +239,7 @@ export const GCP_LOG_RETENTION_MAX = 3650;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** Environment names the stack sets itself; `env` and `secrets` may not use them. */
-export const RESERVED_ENV = /^(PORT|APP_ENV|APP_NAME|DATABASE_URL|REDIS_URL|DB_[A-Z_]+|REDIS_[A-Z_]+|K_[A-Z_]+|AWS_[A-Z_]+|ECS_[A-Z_]+|CLOUD_RUN_[A-Z_]+)$/;
+export const RESERVED_ENV = /^(PORT|APP_ENV|APP_NAME|DATABASE_URL|REDIS_URL|RELEASE_ON_START|DB_[A-Z_]+|REDIS_[A-Z_]+|K_[A-Z_]+|AWS_[A-Z_]+|ECS_[A-Z_]+|CLOUD_RUN_[A-Z_]+)$/;
 
 /** What a stack's config looks like before validation. */
 export interface RawConfig {

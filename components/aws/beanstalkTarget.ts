@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage, DEFAULT_CONTEXT, checkBuildContext } from "../containerImage";
-import { planProcesses, processesBesidesWeb, readProcfile } from "../procfile";
+import { ProcessPlan, planProcesses, processesBesidesWeb, readProcfile } from "../procfile";
 import { pullRepositoryArn } from "../imageRef";
 import { TargetOutputs, commonServiceArgs, secretInputs } from "../serviceArgs";
 import { AwsSettings, Settings } from "../settings";
@@ -22,6 +22,21 @@ import { Network } from "./network";
 export interface BeanstalkTargetArgs {
     /** Validated stack settings with `cloud: aws` and `platform: beanstalk`. */
     readonly settings: Settings;
+}
+
+/**
+ * The app's environment variable that makes each instance's web process run the
+ * release command before it serves (app/gunicorn.conf.py `on_starting`).
+ */
+export const RELEASE_ON_START = "RELEASE_ON_START";
+
+/**
+ * The environment that runs the Procfile's release on Beanstalk, which has no
+ * release step: each new instance applies pending migrations at start,
+ * serialized by their advisory lock. Empty without a release process.
+ */
+export function releaseOnStartEnv(plan: Pick<ProcessPlan, "release">): Record<string, string> {
+    return plan.release ? { [RELEASE_ON_START]: "1" } : {};
 }
 
 /** `app/<name>/<id>` of a load balancer ARN, as CloudWatch's LoadBalancer dimension wants it. */
@@ -43,11 +58,13 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
             throw new Error(`BeanstalkTarget: no instance type fits ${settings.cpu} vCPU / ${settings.memory} MiB; parseSettings should have rejected it`);
         }
         // The Procfile and the processes/schedules settings are checked as on Fargate, before any resource.
-        const skipped = processesBesidesWeb(planProcesses(readProcfile(DEFAULT_CONTEXT, settings.image === undefined), settings));
+        const plan = planProcesses(readProcfile(DEFAULT_CONTEXT, settings.image === undefined), settings);
+        // The release is not left out: each instance's web process runs it at start (releaseOnStartEnv).
+        const skipped = processesBesidesWeb({ workers: plan.workers, schedules: plan.schedules });
         super("flask-multicloud:aws:BeanstalkTarget", name, {}, opts);
         if (skipped.length > 0) {
             // The Docker platform runs one container; say what is left out rather than drop it silently.
-            pulumi.log.warn(`platform beanstalk runs the web process only; not deployed: ${skipped.join(", ")}. Run them yourself, or use platform fargate (README "Processes")`, this);
+            pulumi.log.warn(`platform beanstalk runs the web process only (and the release as each instance starts); not deployed: ${skipped.join(", ")}. Run them yourself, or use platform fargate (README "Processes")`, this);
         }
 
         const repository = new EcrRepository(`${name}-registry`, { forceDelete: !settings.protect }, { parent: this });
@@ -96,7 +113,7 @@ export class BeanstalkTarget extends pulumi.ComponentResource {
                 image: image.ref,
                 ...commonServiceArgs(settings),
                 cpuTarget: settings.cpuTarget,
-                env: { ...settings.env, APP_ENV: pulumi.getStack(), ...data.env },
+                env: { ...settings.env, APP_ENV: pulumi.getStack(), ...data.env, ...releaseOnStartEnv(plan) },
                 secrets: secretInputs(settings),
                 secretReferences,
                 domain: settings.domain,
