@@ -1,9 +1,10 @@
 """Versioned SQL migrations: `python -m app.migrate`, the Procfile's `release`.
 
-The platforms run this to completion before each rollout, and the web process
-never changes the schema: it only checks that every migration it knows of has
-been applied, and answers 503 `schema_not_ready` from its database routes
-until then (db.py).
+The platforms run this to completion before each rollout (on Elastic Beanstalk,
+which runs the web process only, gunicorn's master calls main() before it forks
+a worker, when RELEASE_ON_START is set). The web's workers never change the
+schema: they only check that every migration they know of has been applied,
+and answer 503 `schema_not_ready` from the database routes until then (db.py).
 
 Migrations are the files `NNNN_name.sql` in MIGRATIONS_DIR (default:
 `migrations/` next to the `app` package), applied in version order. Each one
