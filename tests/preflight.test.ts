@@ -1,6 +1,8 @@
 // Preflight: every apply-time rule rejects an input the cloud would reject,
 // and accepts what the program declares. No mocks: rules read plain resources.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { PreflightError, ResourceView, preflight } from "../analysis/preflight";
 import { RULES } from "../analysis/rules";
 import { AWS_RULES } from "../analysis/rules/aws";
@@ -102,6 +104,16 @@ describe("preflight", () => {
         for (const rule of [...RULES.resource, ...RULES.stack]) {
             assert.match(rule.source, /https:\/\//, `${rule.id} cites the API reference`);
         }
+    });
+
+    it("has a test naming every rule of every area (rule files beside their components are tested there)", () => {
+        const testText = fs
+            .readdirSync(__dirname)
+            .filter((f) => f.endsWith(".ts"))
+            .map((f) => fs.readFileSync(path.join(__dirname, f), "utf8"))
+            .join("\n");
+        const all = [...RULES.resource, ...RULES.stack].map((r) => r.id);
+        assert.deepStrictEqual(all.filter((id) => !testText.includes(`"${id}"`) && !testText.includes(`"${id}:`)), [], "rules no test names");
     });
 
     for (const [id, resources] of Object.entries(VIOLATIONS)) {
