@@ -133,6 +133,41 @@ export function scaleOnCpu(name: string, target: aws.appautoscaling.Target, cpuT
     );
 }
 
+/** What differs between the task definitions of the stack's processes; the rest is one shape for all. */
+export interface FargateTaskDefinitionArgs {
+    readonly family: string;
+    readonly architecture?: Architecture;
+    /** vCPU. */
+    readonly cpu: number;
+    /** MiB. */
+    readonly memory: number;
+    readonly executionRoleArn: pulumi.Input<string>;
+    readonly taskRoleArn: pulumi.Input<string>;
+    /** The one container, as ECS takes it. */
+    readonly container: Record<string, unknown>;
+}
+
+/** A Fargate task definition of one container, named `${name}-task`: the web service's and every other process's. */
+export function fargateTaskDefinition(name: string, args: FargateTaskDefinitionArgs, parent: pulumi.Resource): aws.ecs.TaskDefinition {
+    return new aws.ecs.TaskDefinition(
+        `${name}-task`,
+        {
+            family: args.family,
+            requiresCompatibilities: ["FARGATE"],
+            networkMode: "awsvpc",
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture === "arm64" ? "ARM64" : "X86_64" },
+            cpu: String(fargateCpuUnits(args.cpu)),
+            memory: String(args.memory),
+            executionRoleArn: args.executionRoleArn,
+            taskRoleArn: args.taskRoleArn,
+            // Task-local scratch space: the only writable path under a read-only root.
+            volumes: [{ name: "tmp" }],
+            containerDefinitions: pulumi.jsonStringify([args.container]),
+        },
+        { parent },
+    );
+}
+
 /** Task definition family: the stack's identity, in the characters ECS allows. */
 export function taskFamily(project: string, stack: string): string {
     return uniqueName([project, stack], 255);
@@ -362,22 +397,18 @@ export class FargateService extends pulumi.ComponentResource {
             stopTimeout,
         };
 
-        const taskDefinition = new aws.ecs.TaskDefinition(
-            `${name}-task`,
+        const taskDefinition = fargateTaskDefinition(
+            name,
             {
                 family: taskFamily(pulumi.getProject(), pulumi.getStack()),
-                requiresCompatibilities: ["FARGATE"],
-                networkMode: "awsvpc",
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture === "arm64" ? "ARM64" : "X86_64" },
-                cpu: String(fargateCpuUnits(args.cpu)),
-                memory: String(args.memory),
+                architecture: args.architecture,
+                cpu: args.cpu,
+                memory: args.memory,
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
-                // Task-local scratch space: the only writable path under a read-only root.
-                volumes: [{ name: "tmp" }],
-                containerDefinitions: pulumi.jsonStringify([container]),
+                container,
             },
-            { parent: this },
+            this,
         );
         return { taskDefinition, container };
     }

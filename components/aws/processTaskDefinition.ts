@@ -4,8 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { uniqueName } from "../naming";
-import { fargateCpuUnits } from "../sizing";
-import { TaskFoundation } from "./fargateService";
+import { TaskFoundation, fargateTaskDefinition } from "./fargateService";
 
 /** Fargate's longest stop timeout: a worker gets it all to finish the job in hand after SIGTERM. */
 export const PROCESS_STOP_TIMEOUT = 120;
@@ -43,20 +42,17 @@ export function processTaskDefinition(name: string, foundation: TaskFoundation, 
         logConfiguration: { ...logConfiguration, options: { ...logConfiguration.options, "awslogs-stream-prefix": args.process } },
         stopTimeout: PROCESS_STOP_TIMEOUT,
     };
-    return new aws.ecs.TaskDefinition(
-        `${name}-task`,
+    return fargateTaskDefinition(
+        name,
         {
             family: processFamily(pulumi.getProject(), pulumi.getStack(), args.process),
-            requiresCompatibilities: ["FARGATE"],
-            networkMode: "awsvpc",
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: foundation.architecture === "arm64" ? "ARM64" : "X86_64" },
-            cpu: String(fargateCpuUnits(args.cpu)),
-            memory: String(args.memory),
+            architecture: foundation.architecture,
+            cpu: args.cpu,
+            memory: args.memory,
             executionRoleArn: foundation.executionRoleArn,
             taskRoleArn: foundation.taskRoleArn,
-            volumes: [{ name: "tmp" }],
-            containerDefinitions: pulumi.jsonStringify([container]),
+            container,
         },
-        { parent },
+        parent,
     );
 }
