@@ -60,6 +60,21 @@ function isInteger(v: unknown, min: number, max: number): v is number {
     return typeof n === "number" && Number.isInteger(n) && n >= min && n <= max;
 }
 
+/** An entry's fields when it is a map, reporting fields outside `allowed`; undefined (reported) when it is not a map. */
+function entryFields(at: string, entry: unknown, allowed: readonly string[], problems: EntryProblem[]): Record<string, unknown> | undefined {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+        problems.push({ key: at, value: entry, message: `must be a map of ${allowed.join(", ")}` });
+        return undefined;
+    }
+    const e = entry as Record<string, unknown>;
+    for (const k of Object.keys(e)) {
+        if (!allowed.includes(k)) {
+            problems.push({ key: `${at}.${k}`, value: e[k], message: `unknown field; allowed: ${allowed.join(", ")}` });
+        }
+    }
+    return e;
+}
+
 /**
  * Parses `processes`: worker name -> { size | cpu/memory, minInstances, maxInstances }.
  * Entries are checked against the cloud's sizes like the web process's.
@@ -78,16 +93,10 @@ export function parseProcesses(obj: Record<string, unknown>, cloud: Cloud | unde
             problems.push({ key: at, value: undefined, message: `sizes workers only: web is sized by size/cpu/memory/minInstances/maxInstances, and release runs once per deploy at the default worker size` });
             continue;
         }
-        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-            problems.push({ key: at, value: entry, message: `must be a map of ${allowed.join(", ")}` });
-            continue;
-        }
-        const e = entry as Record<string, unknown>;
         const before = problems.length;
-        for (const k of Object.keys(e)) {
-            if (!allowed.includes(k)) {
-                problems.push({ key: `${at}.${k}`, value: e[k], message: `unknown field; allowed: ${allowed.join(", ")}` });
-            }
+        const e = entryFields(at, entry, allowed, problems);
+        if (e === undefined) {
+            continue;
         }
         const size = e.size ?? defaults.size;
         if (!(SIZE_NAMES as readonly unknown[]).includes(size)) {
@@ -142,16 +151,10 @@ export function parseSchedules(obj: Record<string, unknown>, defaultTimeoutSecon
             problems.push({ key: at, value: undefined, message: `is not a schedule name: ${PROCESS_NAME_RULE}` });
             continue;
         }
-        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-            problems.push({ key: at, value: entry, message: `must be a map of ${allowed.join(", ")}` });
-            continue;
-        }
-        const e = entry as Record<string, unknown>;
         const before = problems.length;
-        for (const k of Object.keys(e)) {
-            if (!allowed.includes(k)) {
-                problems.push({ key: `${at}.${k}`, value: e[k], message: `unknown field; allowed: ${allowed.join(", ")}` });
-            }
+        const e = entryFields(at, entry, allowed, problems);
+        if (e === undefined) {
+            continue;
         }
         const command = e.command;
         const commandProblem = typeof command === "string" ? commandProblemOf(command) : "is required: the command to run, e.g. python -m app.jobs prune";
