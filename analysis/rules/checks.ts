@@ -15,7 +15,7 @@ export function known(value: unknown): value is string | number | boolean {
     if (typeof value === "number" || typeof value === "boolean") {
         return true;
     }
-    return typeof value === "string" && !/^<(computed:[^>]*|unknown)>$/.test(value) && value !== "[secret]" && !value.includes("<computed:") && !value.includes("<unknown>");
+    return typeof value === "string" && value !== "[secret]" && !value.includes("<computed:") && !value.includes("<unknown>");
 }
 
 /** The name a resource will have: its explicit input, or Pulumi's autoname when the program set none. */

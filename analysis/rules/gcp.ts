@@ -1,7 +1,7 @@
 // Google Cloud apply-time rules: ID formats and limits each API enforces, with
 // the reference that states them.
 import { ResourceRule } from "../preflight";
-import { at, known, nameRule, numberRule, textRule } from "./checks";
+import { at, known, nameOf, nameRule, numberRule, textRule } from "./checks";
 
 /** RFC 1035 labels: a lowercase letter first, then letters, digits and hyphens, no hyphen at the end. */
 const RFC1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -78,11 +78,11 @@ export const GCP_RULES: readonly ResourceRule[] = [
         source: "https://cloud.google.com/sql/docs/postgres/create-instance",
         check(r) {
             const project = r.inputs.project;
-            const name = typeof r.inputs.name === "string" ? r.inputs.name : `${r.name}-a1b2c3d`;
-            if (!known(project) || typeof project !== "string" || !known(name)) {
+            const name = nameOf(r, "name", true);
+            if (!known(project) || typeof project !== "string" || name === undefined) {
                 return [];
             }
-            const full = `${project}:${name}`;
+            const full = `${project}:${name.value}`;
             return full.length > 98 ? [{ property: "name", value: full, message: `project-ID:instance-ID must be at most 98 characters, is ${full.length}` }] : [];
         },
     },
