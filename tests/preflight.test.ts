@@ -48,6 +48,8 @@ const VIOLATIONS: Record<string, ResourceView[]> = {
     "aws-elasticache-group-description": [res("aws:elasticache/replicationGroup:ReplicationGroup", "x", { replicationGroupId: "cache" })],
     "aws-elasticache-subnet-group-name": [res("aws:elasticache/subnetGroup:SubnetGroup", "x", { name: "Cache_Subnets" })],
     "aws-ecr-repository-name": [res("aws:ecr/repository:Repository", "x", { name: "Shop/API" })],
+    "aws-autoscaling-policy-name": [res("aws:appautoscaling/policy:Policy", "x", { name: "scale\ton cpu" }), res("aws:appautoscaling/policy:Policy", long(250), {})],
+    "aws-s3-object-key": [res("aws:s3/bucketObjectv2:BucketObjectv2", "x", { key: `bundles/${long(1020)}.zip` })],
     "aws-autoscaling-capacity": [res("aws:appautoscaling/target:Target", "x", { minCapacity: 5, maxCapacity: 2 })],
 
     "gcp-service-account-id": [res("gcp:serviceaccount/account:Account", "x", { accountId: "flask-multicloud-production-eu-run" }), res("gcp:serviceaccount/account:Account", "y", { accountId: "run" })],

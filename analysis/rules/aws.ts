@@ -114,6 +114,18 @@ export const AWS_RULES: readonly ResourceRule[] = [
     // ECR: repository names 2-256, lowercase path segments of [a-z0-9] joined by . _ -.
     nameRule({ id: "aws-ecr-repository-name", types: ["aws:ecr/repository:Repository"], source: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html", property: "name", autonamed: true, min: 2, max: 256, pattern: /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/, allowed: "lowercase letters and digits, separated by single . _ - or /" }),
 
+    // PutScalingPolicy: PolicyName 1-256 printable characters.
+    nameRule({ id: "aws-autoscaling-policy-name", types: ["aws:appautoscaling/policy:Policy"], source: "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScalingPolicy.html", property: "name", autonamed: true, max: 256, pattern: /^[\x20-\x7E]+$/, allowed: "printable ASCII characters" }),
+    {
+        // S3 object keys: at most 1024 bytes of UTF-8.
+        id: "aws-s3-object-key",
+        types: ["aws:s3/bucketObjectv2:BucketObjectv2"],
+        source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html",
+        check(r) {
+            const key = r.inputs.key;
+            return known(key) && typeof key === "string" && Buffer.byteLength(key) > 1024 ? [{ property: "key", value: key, message: `must be at most 1024 bytes of UTF-8, is ${Buffer.byteLength(key)}` }] : [];
+        },
+    },
     // Application Auto Scaling: MinCapacity must not exceed MaxCapacity.
     {
         id: "aws-autoscaling-capacity",
