@@ -266,12 +266,7 @@ export async function renderStack(opts: RenderOptions): Promise<Render> {
 
     // Validate first: a settings error must surface before any resource exists.
     const cwd = process.cwd();
-    const stackDirBefore = process.env[STACK_DIR_ENV];
-    process.env[STACK_DIR_ENV] = path.resolve(stackDir);
-    const procfileBefore = process.env[PROCFILE_ENV];
-    if (opts.procfile !== undefined) {
-        process.env[PROCFILE_ENV] = path.resolve(opts.procfile);
-    }
+    const restoreEnv = setEnv({ [STACK_DIR_ENV]: path.resolve(stackDir), [PROCFILE_ENV]: opts.procfile === undefined ? undefined : path.resolve(opts.procfile) });
     process.chdir(root);
     try {
         const { settings, warnings } = parseSettings(readRawConfig(project, stackName));
@@ -296,25 +291,35 @@ export async function renderStack(opts: RenderOptions): Promise<Render> {
         };
     } finally {
         process.chdir(cwd);
-        if (stackDirBefore === undefined) {
-            delete process.env[STACK_DIR_ENV];
-        } else {
-            process.env[STACK_DIR_ENV] = stackDirBefore;
-        }
-        if (procfileBefore === undefined) {
-            delete process.env[PROCFILE_ENV];
-        } else {
-            process.env[PROCFILE_ENV] = procfileBefore;
+        restoreEnv();
+    }
+}
+
+/** Sets environment variables (an undefined value leaves one as it is) and returns what puts them all back. */
+export function setEnv(vars: Readonly<Record<string, string | undefined>>): () => void {
+    const before = Object.entries(vars).map(([name]) => [name, process.env[name]] as const);
+    for (const [name, value] of Object.entries(vars)) {
+        if (value !== undefined) {
+            process.env[name] = value;
         }
     }
+    return () => {
+        for (const [name, value] of before) {
+            if (value === undefined) {
+                delete process.env[name];
+            } else {
+                process.env[name] = value;
+            }
+        }
+    };
 }
 
 let promiseStacksQuieted = false;
 
 /**
  * Pulumi's SDK captures a stack trace for every internal promise, read only
- * when PULUMI_DEBUG_PROMISE_LEAKS is set; under ts-node's source maps that
- * formatting was three quarters of a render's time (440 -> 120 ms for prod).
+ * when PULUMI_DEBUG_PROMISE_LEAKS is set; with the TypeScript loader's source
+ * maps, that formatting was three quarters of a render's time (440 -> 120 ms for prod).
  * The render skips the capture unless that variable asks for it; leak
  * tracking itself and every real error's stack are unchanged.
  */

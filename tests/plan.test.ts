@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { STACK_DIR_ENV } from "../components/stackConfig";
 import { formatHuman, main } from "../scripts/plan";
 import { FIXTURES_DIR, render } from "./harness";
+import { setEnv } from "../scripts/render";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The CLI renders under the project's own name, whatever a fork renamed it to. */
@@ -57,8 +58,7 @@ async function planHere(...args: string[]): Promise<PlanRun> {
     const out: string[] = [];
     const err: string[] = [];
     const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
-    const before = process.env[STACK_DIR_ENV];
-    process.env[STACK_DIR_ENV] = FIXTURES_DIR;
+    const restoreEnv = setEnv({ [STACK_DIR_ENV]: FIXTURES_DIR });
     process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
     process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
     try {
@@ -67,11 +67,7 @@ async function planHere(...args: string[]): Promise<PlanRun> {
     } finally {
         process.stdout.write = write.out;
         process.stderr.write = write.err;
-        if (before === undefined) {
-            delete process.env[STACK_DIR_ENV];
-        } else {
-            process.env[STACK_DIR_ENV] = before;
-        }
+        restoreEnv();
     }
 }
 

@@ -7,6 +7,7 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { ReleaseRunInputs, ReleaseRunOutputs, releaseChanged, releaseRunProvider } from "../components/aws/releaseTask";
+import { setEnv } from "../scripts/render";
 
 type Provider = pulumi.dynamic.ResourceProvider<ReleaseRunInputs, ReleaseRunOutputs>;
 
@@ -61,7 +62,6 @@ const INPUTS: ReleaseRunInputs = {
 describe("release step on AWS: the dynamic provider", function () {
     this.timeout(20000);
     let provider: Provider;
-    const env: Record<string, string | undefined> = {};
     const ENV = { AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "stand-in", AWS_ENDPOINT_URL_ECS: "", AWS_EC2_METADATA_DISABLED: "true" };
 
     before(async () => {
@@ -70,27 +70,16 @@ describe("release step on AWS: the dynamic provider", function () {
         const module = { exports: {} as { handler?: () => Provider } };
         new Function("exports", "require", "module", sf.text)(module.exports, require, module);
         provider = module.exports.handler!();
-        for (const k of Object.keys(ENV)) {
-            env[k] = process.env[k];
-        }
-    });
-    afterEach(() => {
-        for (const [k, v] of Object.entries(env)) {
-            if (v === undefined) {
-                delete process.env[k];
-            } else {
-                process.env[k] = v;
-            }
-        }
     });
 
     async function withEcs<T>(exitCode: number | undefined, run: (calls: ReturnType<typeof fakeEcs>["calls"]) => Promise<T>): Promise<T> {
         const { server, calls } = fakeEcs(exitCode);
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        Object.assign(process.env, ENV, { AWS_ENDPOINT_URL_ECS: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+        const restoreEnv = setEnv({ ...ENV, AWS_ENDPOINT_URL_ECS: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
         try {
             return await run(calls);
         } finally {
+            restoreEnv();
             server.close();
         }
     }
