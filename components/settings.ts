@@ -586,18 +586,6 @@ class Reader {
         return undefined;
     }
 
-    pattern(key: string, re: RegExp, what: string, fallback: string): string | undefined {
-        const v = this.get(key);
-        if (v === undefined) {
-            return fallback;
-        }
-        if (!re.test(v)) {
-            this.problem(key, v, `must be ${what}`);
-            return undefined;
-        }
-        return v;
-    }
-
     hostname(key: string): string | undefined {
         const v = this.get(key);
         if (v === undefined) {
